@@ -1,0 +1,228 @@
+//! The blocking client (§7): ingest, query, list, drop and open tables.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::format::{Batches, Format, FormatEnv, build_format};
+use crate::pipeline::{self, IngestOptions};
+use crate::query::{QueryBuilder, QueryResult, quote_ident};
+use crate::report::RunReport;
+use crate::rows::{Columns, InMemory};
+use crate::store::{LocalStore, TableStore};
+
+/// Environment variable naming the local store directory.
+pub const STORE_ENV: &str = "LAKEFEED_STORE";
+/// The local store directory when neither `--store` nor `LAKEFEED_STORE` is set.
+pub const DEFAULT_STORE: &str = "./lakefeed-data";
+
+/// What to ingest.
+#[derive(Debug)]
+pub enum IngestData {
+    /// Named columns of equal length (§5.2); types inferred or hinted.
+    Columns(Vec<(String, Vec<Value>)>),
+    /// Arrow batches sharing one schema.
+    Batches(Vec<RecordBatch>),
+    /// A registered format by name, with its options.
+    Format {
+        /// The format's registered name.
+        name: String,
+        /// Its options (a JSON object).
+        options: Value,
+    },
+}
+
+/// What an ingest returns, as the seed does, plus the run report.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestResult {
+    /// The table written.
+    pub table_name: String,
+    /// Rows written to it by this ingest.
+    pub row_count: u64,
+    /// Where the table lives.
+    pub dataset_path: String,
+    /// The full run report.
+    pub report: RunReport,
+}
+
+/// A handle on a store. Cheap to clone; every method blocks (call from outside an async runtime).
+#[derive(Clone)]
+pub struct Client {
+    store: Arc<dyn TableStore>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client over the local store in `path`.
+    pub fn local(path: impl Into<PathBuf>) -> Result<Self> {
+        Ok(Self::with_store(Arc::new(LocalStore::open(path.into())?)))
+    }
+
+    /// A client over the local store named by `LAKEFEED_STORE`, else `./lakefeed-data`.
+    pub fn from_env() -> Result<Self> {
+        let dir = std::env::var_os(STORE_ENV).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
+        Self::local(dir)
+    }
+
+    /// A client over any store.
+    pub fn with_store(store: Arc<dyn TableStore>) -> Self {
+        Self { store }
+    }
+
+    /// The store behind this client.
+    pub fn store(&self) -> &Arc<dyn TableStore> {
+        &self.store
+    }
+
+    /// Ingests data into `table` (created if missing, appended to otherwise).
+    pub fn ingest(&self, table: &str, data: IngestData, opts: &IngestOptions) -> Result<IngestResult> {
+        let format: Box<dyn Format> = match data {
+            IngestData::Columns(cols) => Box::new(Columns::new(cols, &opts.schema)?),
+            IngestData::Batches(b) => Box::new(InMemory::new(b)?),
+            IngestData::Format { name, options } => build_format(&name, options, &FormatEnv::default())?,
+        };
+        self.ingest_format(table, format, opts)
+    }
+
+    /// Ingests from an already-built format.
+    pub fn ingest_format(&self, table: &str, format: Box<dyn Format>, opts: &IngestOptions) -> Result<IngestResult> {
+        let report = pipeline::run(self.store.as_ref(), table, format, opts)?;
+        Ok(IngestResult {
+            table_name: table.to_string(),
+            row_count: report.rows.get(table).copied().unwrap_or(0),
+            dataset_path: self.store.location(table),
+            report,
+        })
+    }
+
+    /// Runs SQL with `$1..$n` parameters.
+    pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
+        self.store.query(sql, params)
+    }
+
+    /// Starts a fluent query on `table`.
+    pub fn table(&self, table: &str) -> TableQuery<'_> {
+        TableQuery { client: self, builder: QueryBuilder::new(table) }
+    }
+
+    /// Table names, sorted.
+    pub fn list_tables(&self) -> Result<Vec<String>> {
+        self.store.list_tables()
+    }
+
+    /// Drops a table; with `if_exists` a missing table is not an error.
+    pub fn drop_table(&self, table: &str, if_exists: bool) -> Result<()> {
+        self.store.drop_table(table, if_exists)
+    }
+
+    /// Builds a search index on `column` (ANN for EMBEDDING, BM25 for TEXT).
+    pub fn create_index(&self, table: &str, column: &str) -> Result<()> {
+        self.store.create_index(table, column)
+    }
+
+    /// Opens a table for batch iteration (training loops).
+    pub fn open_table(&self, table: &str) -> Result<OpenTable> {
+        if self.store.table_schema(table)?.is_none() {
+            return Err(Error::TableNotFound(table.to_string()));
+        }
+        Ok(OpenTable { store: self.store.clone(), table: table.to_string(), columns: None, filter: None })
+    }
+}
+
+/// A fluent query in progress; see [`QueryBuilder`].
+#[derive(Debug)]
+pub struct TableQuery<'a> {
+    client: &'a Client,
+    builder: QueryBuilder,
+}
+
+impl TableQuery<'_> {
+    /// Columns or expressions to select.
+    pub fn select<S: AsRef<str>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.builder = self.builder.select(columns);
+        self
+    }
+
+    /// Adds a condition; `$1` in `cond` is this call's first parameter.
+    pub fn where_(mut self, cond: &str, params: impl IntoIterator<Item = Value>) -> Self {
+        self.builder = self.builder.where_(cond, params);
+        self
+    }
+
+    /// Adds an ORDER BY term.
+    pub fn order_by(mut self, term: &str) -> Self {
+        self.builder = self.builder.order_by(term);
+        self
+    }
+
+    /// LIMIT n.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.builder = self.builder.limit(n);
+        self
+    }
+
+    /// OFFSET n.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.builder = self.builder.offset(n);
+        self
+    }
+
+    /// Runs the query.
+    pub fn execute(self) -> Result<QueryResult> {
+        let (sql, params) = self.builder.build()?;
+        self.client.query(&sql, &params)
+    }
+}
+
+/// An open table: stream its rows as Arrow batches, projected and filtered.
+#[derive(Clone)]
+pub struct OpenTable {
+    store: Arc<dyn TableStore>,
+    table: String,
+    columns: Option<Vec<String>>,
+    filter: Option<String>,
+}
+
+impl std::fmt::Debug for OpenTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenTable").field("table", &self.table).finish_non_exhaustive()
+    }
+}
+
+impl OpenTable {
+    /// Only these columns.
+    pub fn select<S: AsRef<str>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.columns = Some(columns.into_iter().map(|c| c.as_ref().to_string()).collect());
+        self
+    }
+
+    /// Only rows matching a SQL predicate, e.g. `"episode_index < 100"`.
+    pub fn filter(mut self, predicate: &str) -> Self {
+        self.filter = Some(predicate.to_string());
+        self
+    }
+
+    /// Rows in batches of at most `n`.
+    pub fn batches(&self, n: usize) -> Result<Batches> {
+        self.store.scan(&self.table, self.columns.as_deref(), self.filter.as_deref(), n)
+    }
+
+    /// Number of rows in the table.
+    pub fn count(&self) -> Result<u64> {
+        self.store.count_rows(&self.table)
+    }
+
+    /// Runs SQL in which `{table}` stands for this table's quoted name.
+    pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
+        self.store.query(&sql.replace("{table}", &quote_ident(&self.table)), params)
+    }
+}

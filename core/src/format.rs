@@ -1,0 +1,166 @@
+//! The `Format` trait and the link-time format registry (§3).
+//!
+//! A format turns a source into a stream of Arrow batches; it never writes. Formats are found through
+//! [`FormatDescriptor`]s submitted with `inventory`, so a third-party crate registers one by linking in:
+//!
+//! ```ignore
+//! lakefeed_core::inventory::submit! {
+//!     lakefeed_core::FormatDescriptor {
+//!         name: "my-format",
+//!         description: "One line on what it reads.",
+//!         example: r#"{"path": "data/"}"#,
+//!         options_schema: lakefeed_core::options_schema::<MyOptions>,
+//!         build: |opts, env| Ok(Box::new(MyFormat::new(lakefeed_core::parse_options("my-format", opts)?, env)?)),
+//!     }
+//! }
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{Schema, SchemaRef};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::report::Recorder;
+use crate::types::LogicalType;
+use crate::util::did_you_mean;
+
+/// A stream of batches from [`Format::normalize`]. Pulled one batch at a time, so memory stays bounded.
+pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
+
+/// A source of rows. `schema()` is asked before `normalize()`.
+pub trait Format: Send {
+    /// The Arrow schema of every batch, with domain types in field metadata. `None` lets the pipeline take the
+    /// first batch's schema.
+    fn schema(&self) -> Option<SchemaRef> {
+        None
+    }
+
+    /// The IMAGE columns that get thumbnails. Default: every IMAGE column of `schema`.
+    fn image_columns(&self, schema: &Schema) -> Vec<String> {
+        schema
+            .fields()
+            .iter()
+            .filter(|f| LogicalType::of_field(f) == Some(LogicalType::Image))
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// An estimate of the rows this source yields, for progress reporting.
+    fn estimated_rows(&self) -> Option<u64> {
+        None
+    }
+
+    /// Starts producing batches. Skipped inputs (a missing file inside a multi-file source) are recorded through
+    /// `ctx`; a source that cannot be read at all is an error here, before any batch.
+    fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches>;
+}
+
+/// What a format's factory gets besides its options.
+#[derive(Debug, Clone)]
+pub struct FormatEnv {
+    /// Directory that relative paths in the options are resolved against (the manifest's folder, or the CWD).
+    pub base_dir: PathBuf,
+}
+
+impl FormatEnv {
+    /// An environment resolving relative paths against `base_dir`.
+    pub fn new(base_dir: impl Into<PathBuf>) -> Self {
+        Self { base_dir: base_dir.into() }
+    }
+
+    /// `path` resolved against the base directory.
+    pub fn resolve(&self, path: impl AsRef<Path>) -> PathBuf {
+        let p = path.as_ref();
+        if p.is_absolute() { p.to_path_buf() } else { self.base_dir.join(p) }
+    }
+}
+
+impl Default for FormatEnv {
+    fn default() -> Self {
+        Self { base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")) }
+    }
+}
+
+/// Handed to [`Format::normalize`]: where skips and warnings go.
+#[derive(Debug, Clone, Default)]
+pub struct IngestContext {
+    recorder: Arc<Recorder>,
+}
+
+impl IngestContext {
+    /// A context recording into `recorder`.
+    pub fn new(recorder: Arc<Recorder>) -> Self {
+        Self { recorder }
+    }
+
+    /// Records that `path` was skipped, and why. Logged as a warning too.
+    pub fn skip(&self, path: impl Into<PathBuf>, reason: impl Into<String>) {
+        self.recorder.skip(path.into(), reason.into());
+    }
+
+    /// Records a warning that does not skip an input (e.g. a thumbnail that failed).
+    pub fn warn(&self, message: impl Into<String>) {
+        self.recorder.warn(message.into());
+    }
+
+    /// The recorder behind this context.
+    pub fn recorder(&self) -> &Arc<Recorder> {
+        &self.recorder
+    }
+}
+
+/// A registered format: submitted with `inventory::submit!`, found by name.
+#[derive(Debug)]
+pub struct FormatDescriptor {
+    /// Stable lower-case name, as written in manifests and `--format`.
+    pub name: &'static str,
+    /// One line on what the format reads.
+    pub description: &'static str,
+    /// Example options as JSON, shown by `lakefeed formats NAME` and built by the registry test.
+    pub example: &'static str,
+    /// The JSON Schema of the options.
+    pub options_schema: fn() -> serde_json::Value,
+    /// Builds the format from options (a JSON object) and the environment.
+    pub build: fn(serde_json::Value, &FormatEnv) -> Result<Box<dyn Format>>,
+}
+
+inventory::collect!(FormatDescriptor);
+
+/// Every registered format, sorted by name.
+pub fn formats() -> Vec<&'static FormatDescriptor> {
+    let mut all: Vec<_> = inventory::iter::<FormatDescriptor>.into_iter().collect();
+    all.sort_by_key(|d| d.name);
+    all
+}
+
+/// The format registered as `name`, or an IngestError with a "did you mean".
+pub fn find_format(name: &str) -> Result<&'static FormatDescriptor> {
+    let all = formats();
+    all.iter().copied().find(|d| d.name == name).ok_or_else(|| {
+        Error::Ingest(format!(
+            "unknown format '{name}'{}; `lakefeed formats` lists them",
+            did_you_mean(name, all.iter().map(|d| d.name))
+        ))
+    })
+}
+
+/// Builds the format `name` from `options`.
+pub fn build_format(name: &str, options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {
+    (find_format(name)?.build)(options, env)
+}
+
+/// Deserializes a format's options, turning serde's message (unknown field, wrong type) into an IngestError that
+/// names the format. Option structs use `#[serde(deny_unknown_fields)]`.
+pub fn parse_options<T: DeserializeOwned>(format: &str, options: serde_json::Value) -> Result<T> {
+    let options = if options.is_null() { serde_json::Value::Object(Default::default()) } else { options };
+    serde_json::from_value(options).map_err(|e| Error::Ingest(format!("format '{format}': bad options: {e}")))
+}
+
+/// The JSON Schema of an options type, for [`FormatDescriptor::options_schema`].
+pub fn options_schema<T: JsonSchema>() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default()
+}

@@ -1,0 +1,109 @@
+//! What a run did: rows per table, skipped inputs with reasons, warnings, thumbnails, time (§4).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// An input that was left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    /// The file (or entry) skipped.
+    pub path: PathBuf,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// Collects skips and warnings from every stage of a run; shared across threads.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    inner: Mutex<Recorded>,
+}
+
+#[derive(Debug, Default)]
+struct Recorded {
+    skips: Vec<Skip>,
+    warnings: Vec<String>,
+}
+
+impl Recorder {
+    /// Records a skipped input and logs it.
+    pub fn skip(&self, path: PathBuf, reason: String) {
+        tracing::warn!(path = %path.display(), %reason, "skipped");
+        self.lock().skips.push(Skip { path, reason });
+    }
+
+    /// Records a warning and logs it.
+    pub fn warn(&self, message: String) {
+        tracing::warn!("{message}");
+        self.lock().warnings.push(message);
+    }
+
+    /// Everything skipped so far.
+    pub fn skips(&self) -> Vec<Skip> {
+        self.lock().skips.clone()
+    }
+
+    /// Every warning so far.
+    pub fn warnings(&self) -> Vec<String> {
+        self.lock().warnings.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Recorded> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The report a run ends with.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunReport {
+    /// Rows written, by table name (the `thumbnails` table included when thumbnails were made).
+    pub rows: BTreeMap<String, u64>,
+    /// Inputs skipped, with reasons.
+    pub skipped: Vec<Skip>,
+    /// Warnings that did not skip an input (failed thumbnails, index failures).
+    pub warnings: Vec<String>,
+    /// Thumbnails made.
+    pub thumbnails: u64,
+    /// Wall time of the run.
+    #[serde(serialize_with = "secs")]
+    pub elapsed: Duration,
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+impl RunReport {
+    /// Folds another report (another table of the same manifest) into this one.
+    pub fn merge(&mut self, other: RunReport) {
+        for (t, n) in other.rows {
+            *self.rows.entry(t).or_default() += n;
+        }
+        self.skipped.extend(other.skipped);
+        self.warnings.extend(other.warnings);
+        self.thumbnails += other.thumbnails;
+        self.elapsed += other.elapsed;
+    }
+}
+
+impl fmt::Display for RunReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (t, n) in &self.rows {
+            writeln!(f, "{t}: {n} rows")?;
+        }
+        if self.thumbnails > 0 {
+            writeln!(f, "thumbnails: {}", self.thumbnails)?;
+        }
+        for s in &self.skipped {
+            writeln!(f, "skipped {}: {}", s.path.display(), s.reason)?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
+        }
+        write!(f, "elapsed: {:.2}s", self.elapsed.as_secs_f64())
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything lakefeed's build, demo and tests need. Idempotent: safe to run again.
+set -euo pipefail
+
+CACHE="${LAKEFEED_CACHE:-$HOME/.cache/lakefeed}"
+mkdir -p "$CACHE"
+
+APT_PACKAGES=(
+  protobuf-compiler pkg-config clang libclang-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+  libavfilter-dev libavdevice-dev ffmpeg
+  libturbojpeg0-dev poppler-utils ca-certificates
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing apt packages: ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Python tools used by tests and benchmarks, in a venv of our own.
+VENV="$CACHE/venv"
+PY_PACKAGES=(lancedb==0.40.0 pylance==14.0.2 pyarrow pandas pypdfium2==5.15.2 pycocotools pillow numpy)
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+STAMP="$VENV/.lakefeed-packages"
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "${PY_PACKAGES[*]}" ]; then
+  echo "setup: installing python packages into $VENV" >&2
+  "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}" >&2
+  echo "${PY_PACKAGES[*]}" > "$STAMP"
+fi
+
+# PDFium's shared library, as shipped by the pypdfium2 wheel.
+PDFIUM_DIR="$(ls -d "$VENV"/lib/python3*/site-packages/pypdfium2_raw 2>/dev/null | head -n1)"
+if [ -n "$PDFIUM_DIR" ] && [ -f "$PDFIUM_DIR/libpdfium.so" ]; then
+  mkdir -p "$CACHE/pdfium"
+  cp -f "$PDFIUM_DIR/libpdfium.so" "$CACHE/pdfium/libpdfium.so"
+fi

@@ -1,0 +1,112 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Turn videos, images, PDFs, text, COCO, LeRobot and HuggingFace data into typed, searchable tables.
+#[derive(Debug, Parser)]
+#[command(name = "lakefeed", version, about)]
+pub struct Cli {
+    /// Local store directory.
+    #[arg(long, global = true, env = "LAKEFEED_STORE", default_value = "./lakefeed-data")]
+    pub store: PathBuf,
+    /// More logging (-v info, -vv debug). LAKEFEED_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest files (PATH…), a records file (--rows) or any registered format (--format) into TABLE.
+    Ingest(IngestArgs),
+    /// Run SQL (PostgreSQL dialect with $1..$n parameters) and print the result.
+    Query(QueryArgs),
+    /// List tables.
+    Tables,
+    /// Drop a table.
+    Drop {
+        /// The table.
+        table: String,
+        /// Succeed when the table does not exist.
+        #[arg(long)]
+        if_exists: bool,
+    },
+    /// Build a search index on a column (ANN for EMBEDDING, BM25 for TEXT).
+    Index {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// List registered formats, or show one format's options.
+    Formats {
+        /// A format name.
+        name: Option<String>,
+    },
+}
+
+/// `ingest` arguments.
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// Target table.
+    pub table: String,
+    /// Files, directories or globs to ingest with the `files` format (§5.1).
+    #[arg(conflicts_with_all = ["rows", "format"])]
+    pub paths: Vec<String>,
+    /// A JSONL, CSV or Parquet file: one row per record.
+    #[arg(long, conflicts_with = "format")]
+    pub rows: Option<PathBuf>,
+    /// A registered format name (see `lakefeed formats`).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// A format option `key=value` (value read as JSON when it parses). Repeatable.
+    #[arg(long = "opt", value_name = "KEY=VALUE", requires = "format")]
+    pub opts: Vec<String>,
+    /// A column type hint `column=TYPE` (e.g. `embedding=EMBEDDING(384)`). Repeatable.
+    #[arg(long = "schema", value_name = "COLUMN=TYPE")]
+    pub schema: Vec<String>,
+    /// A column to index after ingesting. Repeatable.
+    #[arg(long = "index", value_name = "COLUMN")]
+    pub index: Vec<String>,
+    /// Append to an existing table (default) or replace it.
+    #[arg(long, value_enum, default_value_t = Mode::Append)]
+    pub mode: Mode,
+}
+
+/// `--mode` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Mode {
+    /// Append (create if missing).
+    Append,
+    /// Drop, then write.
+    Overwrite,
+}
+
+/// `query` arguments.
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// The SQL text.
+    pub sql: String,
+    /// A parameter for $1, $2, … in order; read as JSON when it parses (numbers, [0.1, 0.2] vectors), else text.
+    #[arg(long = "param", value_name = "VALUE", allow_hyphen_values = true)]
+    pub params: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+/// `--output` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Output {
+    /// An aligned text table.
+    Table,
+    /// A JSON array with one object per row.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
