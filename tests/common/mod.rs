@@ -1,0 +1,78 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shared fixtures (read-only).
+pub fn fixtures() -> PathBuf {
+    repo().join("../shared/fixtures")
+}
+
+/// A fresh temporary directory.
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Runs the `lakefeed` binary with `--store store` and `args`.
+pub fn lakefeed(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lakefeed"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env_remove("LAKEFEED_STORE")
+        .env("LAKEFEED_LOG", "warn")
+        .output()
+        .expect("running lakefeed")
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts success and returns stdout.
+pub fn ok(o: Output) -> String {
+    assert!(o.status.success(), "lakefeed failed ({:?}):\nstdout: {}\nstderr: {}", o.status.code(), stdout(&o), stderr(&o));
+    stdout(&o)
+}
+
+/// Asserts exit code 1 and returns stderr.
+pub fn fails(o: Output) -> String {
+    assert_eq!(o.status.code(), Some(1), "expected exit 1:\nstdout: {}\nstderr: {}", stdout(&o), stderr(&o));
+    stderr(&o)
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("writing test file");
+    p
+}
+
+/// The Python interpreter with the test packages (set up by scripts/setup.sh).
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("LAKEFEED_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/lakefeed/venv/bin/python");
+    if venv.exists() { venv } else { PathBuf::from("python3") }
+}
+
+/// Counts rows with `SELECT count(*)` through the CLI.
+pub fn count(store: &Path, table: &str) -> i64 {
+    let out = ok(lakefeed(store, &["query", &format!("SELECT count(*) AS n FROM \"{table}\""), "--output", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json output");
+    v[0]["n"].as_i64().expect("a count")
+}
