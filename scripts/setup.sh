@@ -42,3 +42,6 @@ if [ -n "$PDFIUM_DIR" ] && [ -f "$PDFIUM_DIR/libpdfium.so" ]; then
   mkdir -p "$CACHE/pdfium"
   cp -f "$PDFIUM_DIR/libpdfium.so" "$CACHE/pdfium/libpdfium.so"
 fi
+
+# The bundled example files (a test-source video, a PDF, images, text) used by the demo and the tests.
+python3 "$(dirname "$0")/../examples/make_files.py"

@@ -13,6 +13,7 @@ pub mod rows;
 pub mod schema;
 pub mod sql;
 pub mod store;
+pub mod thumbnail;
 pub mod types;
 mod util;
 

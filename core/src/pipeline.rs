@@ -13,6 +13,7 @@ use crate::format::{Format, IngestContext};
 use crate::report::{Recorder, RunReport};
 use crate::schema::{Hints, apply_hints, check_append, conform};
 use crate::store::{TableStore, validate_table_name};
+use crate::thumbnail::ThumbnailStage;
 
 /// Called after each commit with (rows written so far, estimated total when known).
 pub type ProgressFn = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
@@ -54,8 +55,8 @@ pub struct IngestOptions {
     pub bytes_per_commit: usize,
     /// Progress callback.
     pub on_progress: Option<ProgressFn>,
-    /// Derived-row stages (thumbnails).
-    pub side_stages: Vec<Arc<dyn SideStage>>,
+    /// Make thumbnails of the format's IMAGE columns into the `thumbnails` table (default on).
+    pub thumbnails: bool,
 }
 
 impl std::fmt::Debug for IngestOptions {
@@ -65,6 +66,7 @@ impl std::fmt::Debug for IngestOptions {
             .field("index", &self.index)
             .field("mode", &self.mode)
             .field("rows_per_commit", &self.rows_per_commit)
+            .field("thumbnails", &self.thumbnails)
             .finish_non_exhaustive()
     }
 }
@@ -78,7 +80,7 @@ impl Default for IngestOptions {
             rows_per_commit: 2000,
             bytes_per_commit: 64 << 20,
             on_progress: None,
-            side_stages: Vec::new(),
+            thumbnails: true,
         }
     }
 }
@@ -94,11 +96,7 @@ pub fn run(store: &dyn TableStore, table: &str, format: Box<dyn Format>, opts: &
     let ctx = IngestContext::new(recorder.clone());
     let declared = format.schema();
     let total = format.estimated_rows();
-    let image_cols_of = {
-        // `image_columns` needs the format, which `normalize` consumes: ask now for the declared schema.
-        let declared_cols = declared.as_ref().map(|s| format.image_columns(s));
-        move |schema: &Schema| declared_cols.clone().unwrap_or_else(|| default_image_columns(schema))
-    };
+    let declared_images = declared.as_ref().map(|s| format.image_columns(s));
     let batches = format.normalize(&ctx)?;
     let rx = spawn_producer(batches);
 
@@ -108,22 +106,24 @@ pub fn run(store: &dyn TableStore, table: &str, format: Box<dyn Format>, opts: &
         (None, Some(b)) => b.schema(),
         (None, None) => {
             tracing::info!(table, "source yielded no rows and declared no schema; nothing to write");
-            return Ok(report(&recorder, started, table, 0, 0));
+            return Ok(report(&recorder, started, table, 0, None));
         }
     };
     let target = apply_hints(&null_as_text(&source_schema), &opts.schema)?;
-    let image_columns = image_cols_of(&target);
+    let image_columns = declared_images.unwrap_or_else(|| default_image_columns(&target));
     let (table_schema, created) = prepare_table(store, table, &target, opts.mode)?;
-    for stage in &opts.side_stages {
+    let stages: Vec<Arc<dyn SideStage>> =
+        if opts.thumbnails && !image_columns.is_empty() { vec![Arc::new(ThumbnailStage)] } else { Vec::new() };
+    for stage in &stages {
         prepare_side_table(store, stage.as_ref())?;
     }
+    let staged = spawn_stage(first, rx, table.to_string(), table_schema, image_columns, stages.clone(), ctx.clone());
 
-    let mut writer = Writer { store, table, opts, ctx: &ctx, total, image_columns, written: 0, side_written: 0, buf: Vec::new(), buf_rows: 0, buf_bytes: 0, side_buf: Vec::new() };
+    let mut writer = Writer { store, table, opts, total, stages: &stages, written: 0, side_written: 0, buf: Vec::new(), buf_rows: 0, buf_bytes: 0, side_buf: Vec::new() };
     let result = (|| {
-        let mut next = first;
-        while let Some(batch) = next {
-            writer.push(conform(&batch, &table_schema)?)?;
-            next = rx.recv().ok().transpose()?;
+        for item in staged {
+            let (batch, side) = item?;
+            writer.push(batch, side)?;
         }
         writer.flush()
     })();
@@ -136,21 +136,22 @@ pub fn run(store: &dyn TableStore, table: &str, format: Box<dyn Format>, opts: &
     for col in &opts.index {
         store.create_index(table, col)?;
     }
-    let mut rep = report(&recorder, started, table, writer.written, writer.side_written);
-    for stage in &opts.side_stages {
-        rep.rows.insert(stage.table().to_string(), writer.side_written);
-    }
-    Ok(rep)
+    let side = stages.first().map(|s| (s.table().to_string(), writer.side_written));
+    Ok(report(&recorder, started, table, writer.written, side))
 }
 
-fn report(recorder: &Recorder, started: Instant, table: &str, rows: u64, thumbs: u64) -> RunReport {
-    RunReport {
+fn report(recorder: &Recorder, started: Instant, table: &str, rows: u64, side: Option<(String, u64)>) -> RunReport {
+    let mut out = RunReport {
         rows: [(table.to_string(), rows)].into_iter().collect(),
         skipped: recorder.skips(),
         warnings: recorder.warnings(),
-        thumbnails: thumbs,
+        thumbnails: side.as_ref().map_or(0, |(_, n)| *n),
         elapsed: started.elapsed(),
+    };
+    if let Some((t, n)) = side {
+        out.rows.insert(t, n);
     }
+    out
 }
 
 fn default_image_columns(schema: &Schema) -> Vec<String> {
@@ -190,14 +191,60 @@ fn spawn_producer(batches: crate::format::Batches) -> Receiver<Result<RecordBatc
                 }
             }));
             if let Err(panic) = outcome {
-                let msg = panic.downcast_ref::<&str>().map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                let _ = tx.send(Err(Error::Other(format!("a format panicked: {msg}"))));
+                let _ = tx.send(Err(Error::Other(format!("a format panicked: {}", panic_text(&panic)))));
             }
         })
         .expect("spawning a thread");
     rx
+}
+
+/// A conformed batch and the side rows derived from it (by stage index).
+type Staged = (RecordBatch, Vec<(usize, RecordBatch)>);
+
+/// Conforms batches to the table's schema and derives side rows (thumbnails, in parallel) on a thread of its own,
+/// so batch k+1 is thumbnailed while batch k is written.
+#[allow(clippy::too_many_arguments)]
+fn spawn_stage(
+    first: Option<RecordBatch>,
+    rx: Receiver<Result<RecordBatch>>,
+    table: String,
+    schema: SchemaRef,
+    image_columns: Vec<String>,
+    stages: Vec<Arc<dyn SideStage>>,
+    ctx: IngestContext,
+) -> Receiver<Result<Staged>> {
+    let (tx, out) = sync_channel(QUEUE_DEPTH);
+    std::thread::Builder::new()
+        .name("lakefeed-stage".into())
+        .spawn(move || {
+            let one = |batch: RecordBatch| -> Result<Staged> {
+                let batch = conform(&batch, &schema)?;
+                let mut side = Vec::new();
+                for (i, stage) in stages.iter().enumerate() {
+                    if let Some(rows) = stage.derive(&table, &batch, &image_columns, &ctx)? {
+                        side.push((i, rows));
+                    }
+                }
+                Ok((batch, side))
+            };
+            let items = first.map(Ok).into_iter().chain(rx);
+            for item in items {
+                let staged = item.and_then(|b| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(b)))
+                        .unwrap_or_else(|p| Err(Error::Other(format!("a pipeline stage panicked: {}", panic_text(&p)))))
+                });
+                let stop = staged.is_err();
+                if tx.send(staged).is_err() || stop {
+                    return;
+                }
+            }
+        })
+        .expect("spawning a thread");
+    out
+}
+
+fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Creates the table or checks the existing one; returns the schema batches must take and whether it was created.
@@ -229,9 +276,8 @@ struct Writer<'a> {
     store: &'a dyn TableStore,
     table: &'a str,
     opts: &'a IngestOptions,
-    ctx: &'a IngestContext,
     total: Option<u64>,
-    image_columns: Vec<String>,
+    stages: &'a [Arc<dyn SideStage>],
     written: u64,
     side_written: u64,
     buf: Vec<RecordBatch>,
@@ -241,16 +287,10 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    fn push(&mut self, batch: RecordBatch) -> Result<()> {
+    fn push(&mut self, batch: RecordBatch, side: Vec<(usize, RecordBatch)>) -> Result<()> {
+        self.side_buf.extend(side);
         if batch.num_rows() == 0 {
             return Ok(());
-        }
-        if !self.image_columns.is_empty() {
-            for (i, stage) in self.opts.side_stages.iter().enumerate() {
-                if let Some(side) = stage.derive(self.table, &batch, &self.image_columns, self.ctx)? {
-                    self.side_buf.push((i, side));
-                }
-            }
         }
         self.buf_rows += batch.num_rows();
         self.buf_bytes += batch.get_array_memory_size();
@@ -264,7 +304,7 @@ impl Writer<'_> {
     fn flush(&mut self) -> Result<()> {
         // Side rows first: a crash between the two commits leaves thumbnails that a re-run rewrites, never source
         // rows without their thumbnails.
-        for (i, stage) in self.opts.side_stages.iter().enumerate() {
+        for (i, stage) in self.stages.iter().enumerate() {
             let rows: Vec<RecordBatch> = self.side_buf.iter().filter(|(j, _)| *j == i).map(|(_, b)| b.clone()).collect();
             let n: usize = rows.iter().map(RecordBatch::num_rows).sum();
             if n > 0 {

@@ -1,6 +1,7 @@
 //! lakefeed's built-in formats, one module folder each. Each folder registers its format with
 //! `inventory::submit!`; nothing else lists them.
 
+mod files;
 mod rows;
 
 /// Call (or `use lakefeed_formats as _;`) from a binary so the linker keeps the built-in formats.

@@ -1,0 +1,114 @@
+//! The thumbnail stage (§6): for every IMAGE column a format names, thumbnails at 32, 64, 128 and 256 px go to
+//! the shared `thumbnails` table. Rows are thumbnailed in parallel (rayon); a failure is a warning, never a
+//! failed ingest.
+
+mod jpeg;
+mod make;
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, RecordBatch, StringBuilder};
+use arrow::datatypes::{DataType, Schema, SchemaRef};
+use rayon::prelude::*;
+
+pub use jpeg::encode as encode_jpeg;
+pub use make::{BOXES, QUALITY, Thumb, fit, thumbnails};
+
+use crate::error::Result;
+use crate::format::IngestContext;
+use crate::pipeline::SideStage;
+use crate::types::LogicalType;
+
+/// The shared table thumbnails go to.
+pub const THUMBNAILS_TABLE: &str = "thumbnails";
+
+/// The schema of the `thumbnails` table.
+pub fn thumbnails_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        LogicalType::Text.field("file_id", DataType::Utf8),
+        LogicalType::Text.field("table_name", DataType::Utf8),
+        LogicalType::Text.field("column_name", DataType::Utf8),
+        LogicalType::Text.field("dimension", DataType::Utf8),
+        LogicalType::Image.field("content", DataType::Binary),
+    ]))
+}
+
+/// Makes thumbnails of IMAGE columns into the `thumbnails` table.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ThumbnailStage;
+
+impl SideStage for ThumbnailStage {
+    fn table(&self) -> &str {
+        THUMBNAILS_TABLE
+    }
+
+    fn schema(&self) -> SchemaRef {
+        thumbnails_schema()
+    }
+
+    fn derive(&self, source_table: &str, batch: &RecordBatch, columns: &[String], ctx: &IngestContext) -> Result<Option<RecordBatch>> {
+        let ids = row_ids(batch);
+        let mut made: Vec<(usize, &str, Vec<Thumb>)> = Vec::new();
+        for col_name in columns {
+            let Some(col) = batch.column_by_name(col_name) else { continue };
+            let Some(bytes) = binary_values(col) else { continue };
+            let results: Vec<(usize, std::result::Result<Vec<Thumb>, String>)> = bytes
+                .par_iter()
+                .enumerate()
+                .filter_map(|(row, b)| b.map(|b| (row, thumbnails(b))))
+                .collect();
+            for (row, r) in results {
+                match r {
+                    Ok(t) => made.push((row, col_name, t)),
+                    Err(e) => ctx.warn(format!("thumbnail of {source_table}.{col_name} row '{}' failed: {e}", ids[row])),
+                }
+            }
+        }
+        if made.is_empty() {
+            return Ok(None);
+        }
+        let n = made.len() * BOXES.len();
+        let (mut fid, mut tn, mut cn, mut dim) =
+            (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+        let mut content = BinaryBuilder::with_capacity(n, 0);
+        for (row, col, thumbs) in made {
+            for t in thumbs {
+                fid.append_value(&ids[row]);
+                tn.append_value(source_table);
+                cn.append_value(col);
+                dim.append_value(&t.dimension);
+                content.append_value(&t.jpeg);
+            }
+        }
+        let cols: Vec<ArrayRef> =
+            vec![Arc::new(fid.finish()), Arc::new(tn.finish()), Arc::new(cn.finish()), Arc::new(dim.finish()), Arc::new(content.finish())];
+        Ok(Some(RecordBatch::try_new(thumbnails_schema(), cols)?))
+    }
+}
+
+/// The ids thumbnails are keyed by: the row's `id` when the table has one, else a UUIDv5 of the row's binary
+/// values, so it stays the same across re-runs.
+fn row_ids(batch: &RecordBatch) -> Vec<String> {
+    if let Some(id) = batch.column_by_name("id").and_then(|c| c.as_string_opt::<i32>()) {
+        return (0..batch.num_rows()).map(|i| if id.is_null(i) { String::new() } else { id.value(i).to_string() }).collect();
+    }
+    (0..batch.num_rows())
+        .map(|i| {
+            let key: Vec<u8> = batch
+                .columns()
+                .iter()
+                .filter_map(|c| c.as_binary_opt::<i32>().filter(|b| !b.is_null(i)).map(|b| b.value(i).to_vec()))
+                .flatten()
+                .collect();
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &key).to_string()
+        })
+        .collect()
+}
+
+fn binary_values(col: &ArrayRef) -> Option<Vec<Option<&[u8]>>> {
+    match col.data_type() {
+        DataType::Binary => Some(col.as_binary::<i32>().iter().collect()),
+        DataType::LargeBinary => Some(col.as_binary::<i64>().iter().collect()),
+        _ => None,
+    }
+}

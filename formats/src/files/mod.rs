@@ -1,0 +1,216 @@
+//! `files`: FILE ingestion (§5.1). Each file is chunked by its kind: video segments, one image row, PDF pages,
+//! text chunks, or the bytes of anything else. Files are worked on in parallel and come out in input order.
+
+mod image;
+mod kind;
+mod ordered;
+mod paths;
+mod pdf;
+mod rows;
+mod text;
+mod video;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use lakefeed_core::arrow::array::RecordBatch;
+use lakefeed_core::arrow::datatypes::{Schema, SchemaRef};
+use lakefeed_core::{Batches, Format, FormatDescriptor, FormatEnv, IngestContext, Result, options_schema, parse_options};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use kind::Kind;
+use ordered::{Job, Msg, Ordered, Sink};
+use rows::Row;
+
+/// Options of the `files` format.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilesOptions {
+    /// Files, directories (walked recursively, hidden entries skipped) or glob patterns.
+    pub paths: Vec<String>,
+    /// Largest text chunk, in characters.
+    #[serde(default = "default_chunk_size")]
+    pub chunk_size: usize,
+    /// Characters shared by consecutive text chunks.
+    #[serde(default = "default_chunk_overlap")]
+    pub chunk_overlap: usize,
+    /// Resolution PDF pages are rendered at.
+    #[serde(default = "default_pdf_dpi")]
+    pub pdf_dpi: f32,
+    /// Length of video segments, in seconds (cuts fall on the first keyframe at or after each boundary).
+    #[serde(default = "default_segment_seconds")]
+    pub segment_seconds: f64,
+}
+
+fn default_chunk_size() -> usize {
+    1000
+}
+fn default_chunk_overlap() -> usize {
+    200
+}
+fn default_pdf_dpi() -> f32 {
+    300.0
+}
+fn default_segment_seconds() -> f64 {
+    10.0
+}
+
+/// Files held back per file before its rows are passed on (a file that fails within this is skipped whole).
+const HOLD_BYTES: usize = 256 << 20;
+/// Rows gathered into one batch, so the thumbnail stage has rows to work on in parallel.
+const BATCH_ROWS: usize = 64;
+/// Bytes gathered into one batch at most.
+const BATCH_BYTES: usize = 64 << 20;
+
+/// The `files` format.
+#[derive(Debug)]
+pub struct Files {
+    files: Vec<PathBuf>,
+    options: FilesOptions,
+    schema: SchemaRef,
+}
+
+impl Files {
+    /// Expands the paths; a missing named path is an error before any row.
+    pub fn new(options: FilesOptions, env: &FormatEnv) -> Result<Self> {
+        if !(options.segment_seconds > 0.0 && options.pdf_dpi > 0.0) {
+            return Err(lakefeed_core::Error::Ingest("segment_seconds and pdf_dpi must be positive".into()));
+        }
+        text::Chunker::new(options.chunk_size, options.chunk_overlap)?;
+        let files = paths::expand(&options.paths, env)?;
+        let kinds: BTreeSet<Kind> = files.iter().map(|p| Kind::of(p)).collect();
+        Ok(Self { schema: rows::schema_for(&kinds), files, options })
+    }
+}
+
+impl Format for Files {
+    fn schema(&self) -> Option<SchemaRef> {
+        Some(self.schema.clone())
+    }
+
+    /// Only page renders and image files get thumbnails; video thumbnails are already small.
+    fn image_columns(&self, schema: &Schema) -> Vec<String> {
+        schema.field_with_name("image").map(|_| vec!["image".to_string()]).unwrap_or_default()
+    }
+
+    fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
+        if self.files.iter().any(|p| Kind::of(p) == Kind::Pdf) {
+            pdf::pdfium()?;
+        }
+        let window = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+        let jobs: Vec<(PathBuf, Job)> = self
+            .files
+            .iter()
+            .map(|p| (p.clone(), job(p.clone(), self.options.clone(), self.schema.clone())))
+            .collect();
+        let parts = Ordered::new(jobs, window, HOLD_BYTES, ctx.clone());
+        Ok(Box::new(Rebatch { parts, schema: self.schema.clone(), pending: Vec::new() }))
+    }
+}
+
+/// The work for one file: send its rows as parts, or a skip.
+fn job(path: PathBuf, options: FilesOptions, schema: SchemaRef) -> Job {
+    Box::new(move |sink: &Sink| {
+        let kind = Kind::of(&path);
+        let fid = match rows::file_id(&path) {
+            Ok(id) => id,
+            Err(e) => {
+                let _ = sink.send(Msg::Skip(format!("unreadable: {e}")));
+                return;
+            }
+        };
+        let mut emit = |rows: Vec<Row>| -> bool {
+            match rows::batch(&schema, &fid, &rows) {
+                Ok(b) => sink.send(Msg::Part(b)).is_ok(),
+                Err(e) => {
+                    let _ = sink.send(Msg::Skip(e.to_string()));
+                    false
+                }
+            }
+        };
+        match kind {
+            Kind::Video => video::process(&path, options.segment_seconds, &mut emit, sink),
+            Kind::Pdf => pdf::process(&path, options.pdf_dpi, &mut emit, sink),
+            _ => match small_file_rows(&path, kind, &options) {
+                Ok(rows) => {
+                    for chunk in rows.chunks(256) {
+                        if !emit(chunk.to_vec()) {
+                            return;
+                        }
+                    }
+                }
+                Err(reason) => {
+                    let _ = sink.send(Msg::Skip(reason));
+                }
+            },
+        }
+    })
+}
+
+/// Rows of an image, text or other file, read whole.
+fn small_file_rows(path: &Path, kind: Kind, options: &FilesOptions) -> std::result::Result<Vec<Row>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("unreadable: {e}"))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok(match kind {
+        Kind::Image => {
+            image::check(&bytes)?;
+            vec![Row { chunk_index: None, image: Some(bytes), text: Some(format!("Image: {name}")), filename: Some(name), ..Default::default() }]
+        }
+        Kind::Text => {
+            let chunker = text::Chunker::new(options.chunk_size, options.chunk_overlap).map_err(|e| e.to_string())?;
+            let decoded = text::decode(&bytes);
+            chunker
+                .chunks(&decoded)
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| Row { chunk_index: Some(i as i64), text: Some(c.to_string()), ..Default::default() })
+                .collect()
+        }
+        _ => vec![Row { data: Some(bytes), filename: Some(name), ..Default::default() }],
+    })
+}
+
+/// Gathers the per-file parts into batches of up to `BATCH_ROWS` rows.
+struct Rebatch {
+    parts: Ordered,
+    schema: SchemaRef,
+    pending: Vec<RecordBatch>,
+}
+
+impl Iterator for Rebatch {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let rows: usize = self.pending.iter().map(RecordBatch::num_rows).sum();
+            let bytes: usize = self.pending.iter().map(RecordBatch::get_array_memory_size).sum();
+            if rows >= BATCH_ROWS || bytes >= BATCH_BYTES {
+                return Some(self.take());
+            }
+            match self.parts.next() {
+                Some(Ok(b)) => self.pending.push(b),
+                Some(Err(e)) => return Some(Err(e)),
+                None if self.pending.is_empty() => return None,
+                None => return Some(self.take()),
+            }
+        }
+    }
+}
+
+impl Rebatch {
+    fn take(&mut self) -> Result<RecordBatch> {
+        let parts = std::mem::take(&mut self.pending);
+        Ok(lakefeed_core::arrow::compute::concat_batches(&self.schema, &parts)?)
+    }
+}
+
+inventory::submit! {
+    FormatDescriptor {
+        name: "files",
+        description: "Files by kind: video segments, images, PDF pages, text chunks, other bytes (the FILE schema).",
+        example: r#"{"paths": ["examples/files"]}"#,
+        options_schema: options_schema::<FilesOptions>,
+        build: |options, env| Ok(Box::new(Files::new(parse_options("files", options)?, env)?)),
+    }
+}

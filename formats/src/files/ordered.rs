@@ -1,0 +1,126 @@
+//! Processing files in parallel while yielding their rows in input order, with bounded memory.
+//!
+//! Up to `window` files are worked on at once, each on its own thread sending its parts through a small bounded
+//! channel. The consumer drains the first file's channel before the next one's, so order is kept and a slow
+//! consumer blocks the workers (back-pressure). A file's parts are held back until the file finishes, so a file
+//! that fails part-way is skipped whole; only a file whose parts exceed `hold_bytes` is streamed before it ends.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use lakefeed_core::arrow::array::RecordBatch;
+use lakefeed_core::{IngestContext, Result};
+
+/// What a worker sends for its file: a part (some rows), or the reason the file must be skipped.
+pub enum Msg {
+    /// Rows of the file, in order.
+    Part(RecordBatch),
+    /// The file cannot be used; its rows so far are dropped when still held.
+    Skip(String),
+}
+
+/// Where a worker sends its parts. Sending blocks while the consumer is behind.
+pub type Sink = SyncSender<Msg>;
+
+/// Work on one file: send its parts in order, or a `Skip`.
+pub type Job = Box<dyn FnOnce(&Sink) + Send>;
+
+/// Parts a worker may queue before it blocks.
+const CHANNEL_DEPTH: usize = 2;
+
+/// A file being worked on.
+struct Running {
+    path: PathBuf,
+    rx: Receiver<Msg>,
+    /// Rows already passed on before the file ended (only for files larger than the hold limit).
+    streamed: usize,
+}
+
+/// An iterator over the parts of all files, in file order.
+pub struct Ordered {
+    jobs: VecDeque<(PathBuf, Job)>,
+    running: VecDeque<Running>,
+    window: usize,
+    hold_bytes: usize,
+    ready: VecDeque<RecordBatch>,
+    ctx: IngestContext,
+}
+
+impl Ordered {
+    /// Starts up to `window` jobs at once.
+    pub fn new(jobs: Vec<(PathBuf, Job)>, window: usize, hold_bytes: usize, ctx: IngestContext) -> Self {
+        let mut me = Self { jobs: jobs.into(), running: VecDeque::new(), window: window.max(1), hold_bytes, ready: VecDeque::new(), ctx };
+        me.fill();
+        me
+    }
+
+    fn fill(&mut self) {
+        while self.running.len() < self.window {
+            let Some((path, job)) = self.jobs.pop_front() else { break };
+            let (tx, rx) = sync_channel(CHANNEL_DEPTH);
+            let name = format!("lakefeed-file-{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+            let worker_path = path.clone();
+            let spawned = std::thread::Builder::new().name(name).spawn(move || {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&tx)));
+                if outcome.is_err() {
+                    let _ = tx.send(Msg::Skip(format!("internal error while reading {}", worker_path.display())));
+                }
+            });
+            if let Err(e) = spawned {
+                self.ctx.skip(&path, format!("cannot start a worker thread: {e}"));
+                continue;
+            }
+            self.running.push_back(Running { path, rx, streamed: 0 });
+        }
+    }
+
+    /// Drains the oldest running file into `ready`.
+    fn drain_one(&mut self) {
+        let Some(mut file) = self.running.pop_front() else { return };
+        let mut held: Vec<RecordBatch> = Vec::new();
+        let mut held_bytes = 0usize;
+        while let Ok(msg) = file.rx.recv() {
+            match msg {
+                Msg::Part(b) => {
+                    held_bytes += b.get_array_memory_size();
+                    held.push(b);
+                    if held_bytes > self.hold_bytes {
+                        file.streamed += held.iter().map(RecordBatch::num_rows).sum::<usize>();
+                        self.ready.extend(held);
+                        // Hand rows on now: the caller pulls them before we read more of this file.
+                        self.running.push_front(file);
+                        return;
+                    }
+                }
+                Msg::Skip(reason) => {
+                    let reason = match file.streamed {
+                        0 => reason,
+                        n => format!("{reason} (after {n} rows were already passed on)"),
+                    };
+                    self.ctx.skip(&file.path, reason);
+                    held.clear();
+                    break;
+                }
+            }
+        }
+        self.ready.extend(held);
+        self.fill();
+    }
+}
+
+impl Iterator for Ordered {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(b) = self.ready.pop_front() {
+                return Some(Ok(b));
+            }
+            if self.running.is_empty() {
+                return None;
+            }
+            self.drain_one();
+        }
+    }
+}

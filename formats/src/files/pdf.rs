@@ -1,0 +1,130 @@
+//! PDF files: one row per page, the page rendered to PNG at `pdf_dpi` with PDFium and its text (§5.1).
+//!
+//! PDFium binds once per process and serialises its calls, so pages of one file render one after another; the
+//! PNG encoding of page k runs (rayon) while page k+1 renders, and separate files' encodings run in parallel.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use image::{DynamicImage, ImageEncoder};
+use lakefeed_core::{Error, Result};
+use pdfium_render::prelude::*;
+
+use super::ordered::{Msg, Sink};
+use super::rows::Row;
+
+/// Environment variable naming the directory that holds `libpdfium.so`.
+pub const PDFIUM_DIR_ENV: &str = "LAKEFEED_PDFIUM_DIR";
+
+static PDFIUM: OnceLock<std::result::Result<Pdfium, String>> = OnceLock::new();
+
+/// Where we look for `libpdfium.so`, in order.
+fn candidates() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for var in [PDFIUM_DIR_ENV, "PDFIUM_DYNAMIC_LIB_PATH"] {
+        if let Some(d) = std::env::var_os(var) {
+            dirs.push(PathBuf::from(d));
+        }
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cache/lakefeed/pdfium"));
+    }
+    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
+        dirs.push(exe_dir);
+    }
+    dirs.into_iter().map(|d| Pdfium::pdfium_platform_library_name_at_path(&d)).collect()
+}
+
+/// The process-wide PDFium binding, or an IngestError saying how to install the library.
+pub fn pdfium() -> Result<&'static Pdfium> {
+    let bound = PDFIUM.get_or_init(|| {
+        let tried = candidates();
+        let bindings = tried
+            .iter()
+            .filter(|p| p.is_file())
+            .find_map(|p| Pdfium::bind_to_library(p).ok())
+            .or_else(|| Pdfium::bind_to_system_library().ok());
+        match bindings {
+            Some(b) => Ok(Pdfium::new(b)),
+            None => Err(format!(
+                "PDFium library (libpdfium.so) not found; run scripts/setup.sh, or set {PDFIUM_DIR_ENV} to the folder \
+                 holding it (pip install pypdfium2 ships one in site-packages/pypdfium2_raw). Looked in: {}",
+                tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    });
+    bound.as_ref().map_err(|e| Error::Ingest(e.clone()))
+}
+
+/// Renders every page of `path`, sending one part per page.
+pub fn process(path: &Path, dpi: f32, emit: &mut dyn FnMut(Vec<Row>) -> bool, sink: &Sink) {
+    let pdfium = match pdfium() {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = sink.send(Msg::Skip(e.to_string()));
+            return;
+        }
+    };
+    let doc = match pdfium.load_pdf_from_file(path, None) {
+        Ok(d) => d,
+        Err(PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError)) => {
+            let _ = sink.send(Msg::Skip("encrypted PDF: a password is needed to open it".into()));
+            return;
+        }
+        Err(e) => {
+            let _ = sink.send(Msg::Skip(format!("unreadable PDF: {e}")));
+            return;
+        }
+    };
+    let config = PdfRenderConfig::new().scale_page_by_factor(dpi / 72.0);
+    let mut pending: Option<(i64, String, DynamicImage)> = None;
+    let pages = doc.pages();
+    for (i, page) in pages.iter().enumerate() {
+        let render = || -> std::result::Result<(String, DynamicImage), String> {
+            let text = page.text().map(|t| t.all()).unwrap_or_default();
+            let img = page.render_with_config(&config).and_then(|b| b.as_image()).map_err(|e| e.to_string())?;
+            Ok((text, img))
+        };
+        let (encoded, rendered) = rayon::join(|| pending.take().map(encode_row), render);
+        if let Some(row) = encoded {
+            match row {
+                Ok(row) => {
+                    if !emit(vec![row]) {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = sink.send(Msg::Skip(e));
+                    return;
+                }
+            }
+        }
+        match rendered {
+            Ok((text, img)) => pending = Some((i as i64, text, img)),
+            Err(e) => {
+                let _ = sink.send(Msg::Skip(format!("page {}: cannot render: {e}", i + 1)));
+                return;
+            }
+        }
+    }
+    if let Some(last) = pending {
+        match encode_row(last) {
+            Ok(row) => {
+                emit(vec![row]);
+            }
+            Err(e) => {
+                let _ = sink.send(Msg::Skip(e));
+            }
+        }
+    }
+}
+
+fn encode_row((index, text, img): (i64, String, DynamicImage)) -> std::result::Result<Row, String> {
+    let rgb = img.into_rgb8();
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(rgb.as_raw(), rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8)
+        .map_err(|e| format!("page {}: PNG encoding failed: {e}", index + 1))?;
+    let text = if text.trim().is_empty() { format!("PDF page {}", index + 1) } else { text };
+    Ok(Row { page_index: Some(index), image: Some(png), text: Some(text), ..Default::default() })
+}
