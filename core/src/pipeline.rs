@@ -116,6 +116,9 @@ pub fn run(store: &dyn TableStore, table: &str, format: Box<dyn Format>, opts: &
         if opts.thumbnails && !image_columns.is_empty() { vec![Arc::new(ThumbnailStage)] } else { Vec::new() };
     for stage in &stages {
         prepare_side_table(store, stage.as_ref())?;
+        if opts.mode == WriteMode::Overwrite {
+            store.delete_rows(stage.table(), &format!("table_name = '{}'", table.replace('\'', "''")))?;
+        }
     }
     let staged = spawn_stage(first, rx, table.to_string(), table_schema, image_columns, stages.clone(), ctx.clone());
 

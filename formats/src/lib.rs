@@ -1,6 +1,8 @@
 //! lakefeed's built-in formats, one module folder each. Each folder registers its format with
 //! `inventory::submit!`; nothing else lists them.
 
+pub mod coco;
+mod coco_panoptic;
 mod files;
 mod rows;
 

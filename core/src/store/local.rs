@@ -109,6 +109,17 @@ impl TableStore for LocalStore {
         Ok(())
     }
 
+    fn delete_rows(&self, table: &str, predicate: &str) -> Result<()> {
+        match self.open_table(table) {
+            Ok(t) => {
+                self.rt.block_on(t.delete(predicate))?;
+                Ok(())
+            }
+            Err(Error::TableNotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     fn count_rows(&self, table: &str) -> Result<u64> {
         let t = self.open_table(table)?;
         Ok(self.rt.block_on(t.count_rows(None))? as u64)

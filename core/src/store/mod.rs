@@ -30,6 +30,9 @@ pub trait TableStore: Send + Sync {
     /// Drops a table; a missing table is fine when `if_exists`, else TableError.
     fn drop_table(&self, table: &str, if_exists: bool) -> Result<()>;
 
+    /// Deletes the rows matching a SQL predicate (one commit). A missing table is fine.
+    fn delete_rows(&self, table: &str, predicate: &str) -> Result<()>;
+
     /// Number of rows in the table.
     fn count_rows(&self, table: &str) -> Result<u64>;
 

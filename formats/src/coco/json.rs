@@ -1,0 +1,118 @@
+//! COCO annotation files: typed views and loading with line/column errors.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use lakefeed_core::{Error, Result};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// An entry of `images`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImageInfo {
+    /// COCO image id.
+    pub id: i64,
+    /// File name inside the images directory.
+    pub file_name: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// A detection annotation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Annotation {
+    /// Annotation id.
+    pub id: i64,
+    /// The image it belongs to.
+    pub image_id: i64,
+    /// Raw COCO category id.
+    pub category_id: i64,
+    /// Polygons or RLE.
+    #[serde(default)]
+    pub segmentation: Option<Segmentation>,
+    /// `[x, y, w, h]`.
+    #[serde(default)]
+    pub bbox: Vec<f64>,
+    /// Area in pixels.
+    #[serde(default)]
+    pub area: f64,
+    /// 1 for crowd regions.
+    #[serde(default)]
+    pub iscrowd: i64,
+}
+
+/// A segmentation: polygons, or RLE with list (uncompressed) or string (compressed) counts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Segmentation {
+    /// One or more polygons `[x0, y0, x1, y1, …]`.
+    Polygons(Vec<Vec<f64>>),
+    /// Run-length encoding of an `h`×`w` mask.
+    Rle {
+        /// Run lengths, or COCO's compressed string.
+        counts: Counts,
+        /// `[h, w]`.
+        size: [u32; 2],
+    },
+}
+
+/// RLE counts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Counts {
+    /// Uncompressed run lengths.
+    List(Vec<u32>),
+    /// Compressed counts string.
+    Str(String),
+}
+
+/// `instances_*.json` (and detection-format files in general).
+#[derive(Debug, Deserialize)]
+pub struct Instances {
+    /// The images.
+    pub images: Vec<ImageInfo>,
+    /// The annotations, in file order.
+    #[serde(default)]
+    pub annotations: Vec<Annotation>,
+    /// The category list, kept as written.
+    #[serde(default)]
+    pub categories: Vec<serde_json::Value>,
+}
+
+/// A caption.
+#[derive(Debug, Deserialize)]
+pub struct Caption {
+    /// The image it describes.
+    pub image_id: i64,
+    /// The text.
+    pub caption: String,
+}
+
+/// `captions_*.json`.
+#[derive(Debug, Deserialize)]
+pub struct Captions {
+    /// The captions, in file order.
+    pub annotations: Vec<Caption>,
+}
+
+/// Reads and parses a JSON file; a syntax or shape error names the file, line and column.
+pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let file = File::open(path).map_err(|e| Error::from_io(path, &e))?;
+    serde_json::from_reader(BufReader::with_capacity(1 << 20, file)).map_err(|e| {
+        Error::bad_source(path, format!("line {}, column {}: {e}", e.line(), e.column()))
+    })
+}
+
+/// A directory that must exist, else an error before any row.
+pub fn require_dir(path: &Path, what: &str) -> Result<()> {
+    if path.is_dir() {
+        Ok(())
+    } else if path.exists() {
+        Err(Error::bad_source(path, format!("{what} is not a directory")))
+    } else {
+        Err(Error::FileNotFound { path: path.to_path_buf() })
+    }
+}

@@ -1,0 +1,281 @@
+//! `coco`: COCO detection + captions (§5.3). One row per image with its file bytes, a label mask painted from its
+//! annotations (pycocotools-exact), captions, annotations and categories.
+
+pub(crate) mod json;
+mod mask;
+mod render;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lakefeed_core::arrow::array::{ArrayRef, BinaryBuilder, Int64Builder, RecordBatch, StringBuilder};
+use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
+use lakefeed_core::{
+    Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result, options_schema, parse_options,
+};
+use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use json::{Annotation, Captions, ImageInfo, Instances};
+
+pub use mask::{Rle, from_polygon, from_string};
+pub use render::{paint, png};
+
+/// `captions_json`: a file, or `false` to leave captions out.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CaptionsOption {
+    /// Path of the captions file.
+    Path(String),
+    /// `false` switches captions off (`true` means the default file).
+    Enabled(bool),
+}
+
+/// Options of the `coco` format.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CocoOptions {
+    /// Directory of the images; its name is the split (e.g. `val2017`).
+    pub images_dir: String,
+    /// Directory of the JSON files (default: `images_dir/../annotations`).
+    #[serde(default)]
+    pub annotations_dir: Option<String>,
+    /// Detection JSON (default `instances_{split}.json` in `annotations_dir`).
+    #[serde(default)]
+    pub instances_json: Option<String>,
+    /// Captions JSON (default `captions_{split}.json` when present), or `false`.
+    #[serde(default)]
+    pub captions_json: Option<CaptionsOption>,
+    /// Images per batch.
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// Ingest only the first N images of the JSON.
+    #[serde(default)]
+    pub max_images: Option<usize>,
+}
+
+fn default_batch() -> usize {
+    100
+}
+
+/// The `coco` format, with the annotation files loaded.
+pub struct Coco {
+    images_dir: PathBuf,
+    images: Vec<ImageInfo>,
+    annotations: Vec<Annotation>,
+    by_image: HashMap<i64, Vec<usize>>,
+    captions: HashMap<i64, Vec<String>>,
+    categories: String,
+    batch_size: usize,
+    orphans: Vec<i64>,
+}
+
+impl std::fmt::Debug for Coco {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Coco").field("images_dir", &self.images_dir).field("images", &self.images.len()).finish()
+    }
+}
+
+/// A file option: an existing path relative to the base, else a name inside `dir`.
+fn locate(env: &FormatEnv, dir: &Path, given: &str) -> PathBuf {
+    let direct = env.resolve(given);
+    if direct.exists() || given.contains('/') { direct } else { dir.join(given) }
+}
+
+impl Coco {
+    /// Loads the JSON files; missing directories or files are errors before any row.
+    pub fn new(o: CocoOptions, env: &FormatEnv) -> Result<Self> {
+        let images_dir = env.resolve(&o.images_dir);
+        json::require_dir(&images_dir, "images_dir")?;
+        let split = images_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let ann_dir = match &o.annotations_dir {
+            Some(d) => env.resolve(d),
+            None => images_dir.parent().map(|p| p.join("annotations")).unwrap_or_else(|| PathBuf::from("annotations")),
+        };
+        let instances_path = match &o.instances_json {
+            Some(p) => locate(env, &ann_dir, p),
+            None => {
+                json::require_dir(&ann_dir, "annotations_dir")?;
+                ann_dir.join(format!("instances_{split}.json"))
+            }
+        };
+        let captions_path = match &o.captions_json {
+            Some(CaptionsOption::Enabled(false)) => None,
+            Some(CaptionsOption::Path(p)) => Some(locate(env, &ann_dir, p)),
+            None | Some(CaptionsOption::Enabled(true)) => {
+                Some(ann_dir.join(format!("captions_{split}.json"))).filter(|p| p.is_file())
+            }
+        };
+        let mut inst: Instances = json::load(&instances_path)?;
+        if let Some(n) = o.max_images {
+            inst.images.truncate(n);
+        }
+        let known: HashMap<i64, ()> = inst.images.iter().map(|i| (i.id, ())).collect();
+        let mut by_image: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut orphans = Vec::new();
+        for (i, a) in inst.annotations.iter().enumerate() {
+            if known.contains_key(&a.image_id) {
+                by_image.entry(a.image_id).or_default().push(i);
+            } else if o.max_images.is_none() {
+                orphans.push(a.id);
+            }
+        }
+        let mut captions: HashMap<i64, Vec<String>> = HashMap::new();
+        if let Some(p) = captions_path {
+            let c: Captions = json::load(&p)?;
+            for cap in c.annotations {
+                captions.entry(cap.image_id).or_default().push(cap.caption);
+            }
+        }
+        Ok(Self {
+            images_dir,
+            images: inst.images,
+            annotations: inst.annotations,
+            by_image,
+            captions,
+            categories: serde_json::to_string(&inst.categories).unwrap_or_else(|_| "[]".into()),
+            batch_size: o.batch_size.max(1),
+            orphans,
+        })
+    }
+}
+
+/// The columns of §5.3.
+pub fn schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        LogicalType::Int64.field("coco_image_id", DataType::Int64),
+        LogicalType::Image.field("image", DataType::Binary),
+        LogicalType::SegmentMask.field("mask", DataType::Binary),
+        LogicalType::Int64.field("width", DataType::Int64),
+        LogicalType::Int64.field("height", DataType::Int64),
+        LogicalType::Text.field("filename", DataType::Utf8),
+        LogicalType::Json.field("captions", DataType::Utf8),
+        LogicalType::Json.field("annotations", DataType::Utf8),
+        LogicalType::Json.field("categories", DataType::Utf8),
+        LogicalType::Int64.field("num_objects", DataType::Int64),
+    ]))
+}
+
+struct RowOut {
+    info: ImageInfo,
+    image: Vec<u8>,
+    mask: Vec<u8>,
+    captions: String,
+    annotations: String,
+    num_objects: i64,
+}
+
+impl Coco {
+    fn row(&self, info: &ImageInfo, ctx: &IngestContext) -> Option<RowOut> {
+        let path = self.images_dir.join(&info.file_name);
+        let image = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                ctx.skip(&path, format!("image {} missing or unreadable: {e}", info.id));
+                return None;
+            }
+        };
+        let anns: Vec<&Annotation> =
+            self.by_image.get(&info.id).map(|v| v.iter().map(|i| &self.annotations[*i]).collect()).unwrap_or_default();
+        let (label, problems) = paint(&anns, info.height, info.width);
+        for (ann, why) in problems {
+            ctx.warn(format!("{}: image {} annotation {ann} left out of the mask: {why}", self.images_dir.display(), info.id));
+        }
+        let mask = match png(label, info.height, info.width) {
+            Ok(m) => m,
+            Err(e) => {
+                ctx.skip(&path, format!("mask encoding failed: {e}"));
+                return None;
+            }
+        };
+        let summary: Vec<serde_json::Value> = anns
+            .iter()
+            .map(|a| serde_json::json!({"id": a.id, "bbox": a.bbox, "category_id": a.category_id, "area": a.area, "iscrowd": a.iscrowd}))
+            .collect();
+        let caps = self.captions.get(&info.id).cloned().unwrap_or_default();
+        Some(RowOut {
+            info: info.clone(),
+            image,
+            mask,
+            captions: serde_json::to_string(&caps).unwrap_or_default(),
+            annotations: serde_json::to_string(&summary).unwrap_or_default(),
+            num_objects: anns.len() as i64,
+        })
+    }
+}
+
+impl Format for Coco {
+    fn schema(&self) -> Option<SchemaRef> {
+        Some(schema())
+    }
+
+    fn estimated_rows(&self) -> Option<u64> {
+        Some(self.images.len() as u64)
+    }
+
+    fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
+        if let Some(first) = self.orphans.first() {
+            ctx.warn(format!(
+                "{} annotations point at image ids not in the images list (first: annotation {first}); left out",
+                self.orphans.len()
+            ));
+        }
+        let me = Arc::new(*self);
+        let ctx = ctx.clone();
+        let mut start = 0;
+        Ok(Box::new(std::iter::from_fn(move || {
+            while start < me.images.len() {
+                let end = (start + me.batch_size).min(me.images.len());
+                let rows: Vec<RowOut> = me.images[start..end].par_iter().filter_map(|info| me.row(info, &ctx)).collect();
+                start = end;
+                if !rows.is_empty() {
+                    return Some(batch(&rows, &me.categories));
+                }
+            }
+            None
+        })))
+    }
+}
+
+fn batch(rows: &[RowOut], categories: &str) -> Result<RecordBatch> {
+    let ints = |f: &dyn Fn(&RowOut) -> i64| -> ArrayRef {
+        let mut b = Int64Builder::new();
+        rows.iter().for_each(|r| b.append_value(f(r)));
+        Arc::new(b.finish())
+    };
+    let texts = |f: &dyn Fn(&RowOut) -> &str| -> ArrayRef {
+        let mut b = StringBuilder::new();
+        rows.iter().for_each(|r| b.append_value(f(r)));
+        Arc::new(b.finish())
+    };
+    let bytes = |f: &dyn Fn(&RowOut) -> &[u8]| -> ArrayRef {
+        let mut b = BinaryBuilder::new();
+        rows.iter().for_each(|r| b.append_value(f(r)));
+        Arc::new(b.finish())
+    };
+    let cols = vec![
+        ints(&|r| r.info.id),
+        bytes(&|r| &r.image),
+        bytes(&|r| &r.mask),
+        ints(&|r| i64::from(r.info.width)),
+        ints(&|r| i64::from(r.info.height)),
+        texts(&|r| &r.info.file_name),
+        texts(&|r| &r.captions),
+        texts(&|r| &r.annotations),
+        texts(&|_| categories),
+        ints(&|r| r.num_objects),
+    ];
+    RecordBatch::try_new(schema(), cols).map_err(Error::from)
+}
+
+inventory::submit! {
+    FormatDescriptor {
+        name: "coco",
+        description: "COCO detection + captions: one row per image with a pycocotools-exact category mask.",
+        example: r#"{"images_dir": "coco/val2017", "max_images": 2}"#,
+        options_schema: options_schema::<CocoOptions>,
+        build: |options, env| Ok(Box::new(Coco::new(parse_options("coco", options)?, env)?)),
+    }
+}
