@@ -2,7 +2,11 @@
 
 mod common;
 
+mod bad_files;
 mod cli;
 mod client;
+mod coco;
+mod files;
 mod python;
 mod registry;
+mod thumbnails;

@@ -3,7 +3,7 @@
 
 pub mod coco;
 mod coco_panoptic;
-mod files;
+pub mod files;
 mod rows;
 
 /// Call (or `use lakefeed_formats as _;`) from a binary so the linker keeps the built-in formats.

@@ -1,7 +1,7 @@
 //! `coco`: COCO detection + captions (§5.3). One row per image with its file bytes, a label mask painted from its
 //! annotations (pycocotools-exact), captions, annotations and categories.
 
-pub(crate) mod json;
+pub mod json;
 mod mask;
 mod render;
 

@@ -7,7 +7,7 @@ mod ordered;
 mod paths;
 mod pdf;
 mod rows;
-mod text;
+pub mod text;
 mod video;
 
 use std::collections::BTreeSet;

@@ -1,0 +1,54 @@
+//! Shared by the benchmarks: timing, medians, running the Python baselines, printing Markdown rows.
+
+#![allow(dead_code, clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+/// Median of `runs` timings of `f`, in seconds.
+pub fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut v: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The Python with the baseline packages (scripts/setup.sh makes it).
+pub fn python() -> String {
+    std::env::var("LAKEFEED_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Runs `benches/py/<script>` with `args`; returns its JSON output.
+pub fn baseline(script: &str, args: &[String]) -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/py").join(script);
+    let out = Command::new(python()).arg(&path).args(args).output().expect("running python");
+    assert!(out.status.success(), "{script} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{script}: bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The shared fixtures folder.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
+}
+
+/// Prints a Markdown table: one row per (name, seconds), with the ratio baseline/ours against `ours`.
+pub fn table(title: &str, unit: &str, ours: (&str, f64), others: &[(&str, f64)]) {
+    println!("\n### {title}\n");
+    println!("| tool | {unit} | ratio (their time / ours) |");
+    println!("|---|---|---|");
+    println!("| {} | {:.4} | 1.00 |", ours.0, ours.1);
+    for (name, t) in others {
+        println!("| {name} | {t:.4} | {:.2}× |", t / ours.1);
+    }
+}
+
+/// Runs `f` on a rayon pool of `threads` threads.
+pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool").install(f)
+}
