@@ -6,7 +6,7 @@ CACHE="${LAKEFEED_CACHE:-$HOME/.cache/lakefeed}"
 mkdir -p "$CACHE"
 
 APT_PACKAGES=(
-  protobuf-compiler pkg-config clang libclang-dev
+  protobuf-compiler libprotobuf-dev pkg-config clang libclang-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev ffmpeg
   libturbojpeg0-dev poppler-utils ca-certificates

@@ -7,6 +7,7 @@ mod cli;
 mod client;
 mod coco;
 mod files;
+mod manifest;
 mod python;
 mod registry;
 mod thumbnails;

@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod format;
 pub mod infer;
+pub mod manifest;
 pub mod pipeline;
 pub mod query;
 pub mod report;

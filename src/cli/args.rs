@@ -8,9 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "lakefeed", version, about)]
 pub struct Cli {
-    /// Local store directory.
-    #[arg(long, global = true, env = "LAKEFEED_STORE", default_value = "./lakefeed-data")]
-    pub store: PathBuf,
+    /// Local store directory [default: the manifest's `store`, else ./lakefeed-data].
+    #[arg(long, global = true, env = "LAKEFEED_STORE")]
+    pub store: Option<PathBuf>,
     /// More logging (-v info, -vv debug). LAKEFEED_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -22,6 +22,18 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build every table a YAML manifest lists.
+    Run {
+        /// The manifest file.
+        manifest: PathBuf,
+    },
+    /// Check a manifest (syntax, keys, formats, options, sources) without writing anything.
+    Validate {
+        /// The manifest file.
+        manifest: PathBuf,
+    },
+    /// Print the manifest's JSON Schema (for editors).
+    ManifestSchema,
     /// Ingest files (PATH…), a records file (--rows) or any registered format (--format) into TABLE.
     Ingest(IngestArgs),
     /// Run SQL (PostgreSQL dialect with $1..$n parameters) and print the result.

@@ -1,8 +1,10 @@
 //! Running each subcommand.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use lakefeed_core::manifest::{self, Plan};
 use lakefeed_core::rows::RowsFile;
 use lakefeed_core::{Client, Format, FormatEnv, IngestOptions, WriteMode, build_format, find_format, formats, schema};
 use serde_json::{Map, Value};
@@ -12,10 +14,33 @@ use super::{output, progress};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    let default_store = || cli.store.clone().unwrap_or_else(|| PathBuf::from(lakefeed_core::client::DEFAULT_STORE));
     match cli.command {
         Command::Formats { name } => list_formats(name.as_deref()),
+        Command::ManifestSchema => {
+            writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&manifest::json_schema())?)?;
+            Ok(())
+        }
+        Command::Validate { manifest } => {
+            let plan = Plan::load(&manifest)?;
+            let tables = plan.build_all()?;
+            writeln!(std::io::stdout().lock(), "{}: ok ({} tables)", manifest.display(), tables.len())?;
+            Ok(())
+        }
+        Command::Run { manifest } => {
+            let plan = Plan::load(&manifest)?;
+            let store = cli.store.clone().or_else(|| plan.store_dir()).unwrap_or_else(default_store);
+            let client = Client::local(&store)?;
+            let bar = progress::bar(None);
+            let report = plan.run(&client, bar.as_ref().map(progress::callback));
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            writeln!(std::io::stdout().lock(), "{}", report?)?;
+            Ok(())
+        }
         command => {
-            let client = Client::local(&cli.store)?;
+            let client = Client::local(default_store())?;
             match command {
                 Command::Ingest(args) => ingest(&client, args),
                 Command::Query(args) => query(&client, args),
@@ -28,7 +53,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
                 Command::Drop { table, if_exists } => Ok(client.drop_table(&table, if_exists)?),
                 Command::Index { table, column } => Ok(client.create_index(&table, &column)?),
-                Command::Formats { .. } => unreachable!("handled above"),
+                Command::Formats { .. } | Command::ManifestSchema | Command::Validate { .. } | Command::Run { .. } => {
+                    unreachable!("handled above")
+                }
             }
         }
     }

@@ -1,0 +1,228 @@
+//! YAML manifests (§10): a target store, defaults, and the tables to build. Parsed in two stages: the raw
+//! document (unknown keys rejected with line and column), then a plan checked against the registry, with
+//! `${ENV}` interpolation and paths relative to the manifest's folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::format::{Format, FormatEnv, find_format, formats};
+use crate::pipeline::{IngestOptions, ProgressFn, WriteMode};
+use crate::report::RunReport;
+use crate::schema::parse_hints;
+use crate::util::did_you_mean;
+
+/// A manifest document.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Manifest format version; must be 1.
+    pub version: u32,
+    /// Local store directory (relative to the manifest); `--store` and `LAKEFEED_STORE` win.
+    #[serde(default)]
+    pub store: Option<String>,
+    /// Settings every table inherits.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// The tables to build, in order.
+    pub tables: Vec<TableSpec>,
+}
+
+/// Settings tables inherit unless they set their own.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// `append` (default) or `overwrite`.
+    #[serde(default)]
+    pub mode: Option<WriteMode>,
+    /// Make thumbnails of IMAGE columns (default true).
+    #[serde(default)]
+    pub thumbnails: Option<bool>,
+}
+
+/// One table to build.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Table name.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// A registered format (`lakefeed formats` lists them).
+    #[schemars(with = "String")]
+    pub format: Spanned<String>,
+    /// The format's own options (see `lakefeed formats NAME`).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub options: serde_json::Value,
+    /// Column type hints, e.g. `embedding: EMBEDDING(384)`.
+    #[serde(default)]
+    pub schema: BTreeMap<String, String>,
+    /// Columns to index after writing.
+    #[serde(default)]
+    pub index: Vec<String>,
+    /// `append` or `overwrite` (default from `defaults`).
+    #[serde(default)]
+    pub mode: Option<WriteMode>,
+    /// Make thumbnails of IMAGE columns.
+    #[serde(default)]
+    pub thumbnails: Option<bool>,
+}
+
+/// A manifest read from a file, ready to run.
+#[derive(Debug)]
+pub struct Plan {
+    /// The manifest file.
+    pub path: PathBuf,
+    /// The parsed document.
+    pub manifest: Manifest,
+}
+
+/// The JSON Schema of manifests (what `schemas/manifest.schema.json` holds).
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Manifest)).unwrap_or_default()
+}
+
+/// Replaces `${NAME}` with the environment variable's value (`$${` stays a literal `${`). A variable that is
+/// not set is an error naming the line.
+pub fn interpolate(text: &str, file: &Path) -> Result<String> {
+    let mut out = String::with_capacity(text.len());
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let mut rest = line;
+        while let Some(i) = rest.find("${") {
+            if rest[..i].ends_with('$') {
+                out.push_str(&rest[..i - 1]);
+                out.push_str("${");
+                rest = &rest[i + 2..];
+                continue;
+            }
+            out.push_str(&rest[..i]);
+            let Some(end) = rest[i..].find('}') else {
+                return Err(Error::bad_source(file, format!("line {}: unclosed ${{", n + 1)));
+            };
+            let name = &rest[i + 2..i + end];
+            let value = std::env::var(name)
+                .map_err(|_| Error::bad_source(file, format!("line {}: environment variable {name} is not set", n + 1)))?;
+            out.push_str(&value);
+            rest = &rest[i + end + 1..];
+        }
+        out.push_str(rest);
+    }
+    Ok(out)
+}
+
+impl Plan {
+    /// Reads and checks a manifest: syntax, known keys, version, known formats, table names, type hints.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let raw = std::fs::read_to_string(&path).map_err(|e| Error::from_io(&path, &e))?;
+        let text = interpolate(&raw, &path)?;
+        let manifest: Manifest = serde_saphyr::from_str(&text).map_err(|e| {
+            let at = e.location().map(|l| format!("{}:{}:{}", path.display(), l.line(), l.column())).unwrap_or_else(|| path.display().to_string());
+            let msg = e.to_string();
+            let first = msg.lines().next().unwrap_or_default().to_string();
+            Error::Ingest(format!("{at}: {first}{}", unknown_key_hint(&first)))
+        })?;
+        let at = |line: u64| format!("{}:{line}", path.display());
+        if manifest.version != 1 {
+            return Err(Error::Ingest(format!("{}: version {} is not supported; use version: 1", path.display(), manifest.version)));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for t in &manifest.tables {
+            crate::store::validate_table_name(&t.name.value).map_err(|e| Error::Ingest(format!("{}: {e}", at(t.name.referenced.line()))))?;
+            if !seen.insert(t.name.value.clone()) {
+                return Err(Error::Ingest(format!("{}: table '{}' is listed twice", at(t.name.referenced.line()), t.name.value)));
+            }
+            if find_format(&t.format.value).is_err() {
+                let names: Vec<&str> = formats().iter().map(|d| d.name).collect();
+                return Err(Error::Ingest(format!(
+                    "{}: unknown format '{}'{}; `lakefeed formats` lists them",
+                    at(t.format.referenced.line()),
+                    t.format.value,
+                    did_you_mean(&t.format.value, names.iter().copied())
+                )));
+            }
+            parse_hints(t.schema.iter().map(|(c, ty)| (c.as_str(), ty.as_str())))
+                .map_err(|e| Error::Ingest(format!("{}: table '{}': {e}", at(t.name.referenced.line()), t.name.value)))?;
+            if !(t.options.is_object() || t.options.is_null()) {
+                return Err(Error::Ingest(format!("{}: table '{}': options must be a mapping", at(t.format.referenced.line()), t.name.value)));
+            }
+        }
+        Ok(Self { path, manifest })
+    }
+
+    /// The folder relative paths are resolved against.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The store directory the manifest names, resolved against its folder.
+    pub fn store_dir(&self) -> Option<PathBuf> {
+        self.manifest.store.as_ref().map(|s| FormatEnv::new(self.base_dir()).resolve(s))
+    }
+
+    /// Builds every table's format without running it: checks options and that sources exist.
+    pub fn build_all(&self) -> Result<Vec<(String, Box<dyn Format>, IngestOptions)>> {
+        let env = FormatEnv::new(self.base_dir());
+        self.manifest
+            .tables
+            .iter()
+            .map(|t| {
+                let where_ = format!("{}:{}: table '{}'", self.path.display(), t.name.referenced.line(), t.name.value);
+                let format = crate::format::build_format(&t.format.value, t.options.clone(), &env)
+                    .map_err(|e| Error::Ingest(format!("{where_}: {e}")))?;
+                let opts = IngestOptions {
+                    schema: parse_hints(t.schema.iter().map(|(c, ty)| (c.as_str(), ty.as_str())))?,
+                    index: t.index.clone(),
+                    mode: t.mode.or(self.manifest.defaults.mode).unwrap_or_default(),
+                    thumbnails: t.thumbnails.or(self.manifest.defaults.thumbnails).unwrap_or(true),
+                    ..Default::default()
+                };
+                Ok((t.name.value.clone(), format, opts))
+            })
+            .collect()
+    }
+
+    /// Runs every table in order into `client`'s store; the reports are merged.
+    pub fn run(&self, client: &Client, progress: Option<ProgressFn>) -> Result<RunReport> {
+        let mut report = RunReport::default();
+        for (name, format, mut opts) in self.build_all()? {
+            opts.on_progress = progress.clone();
+            tracing::info!(table = %name, "ingesting");
+            report.merge(client.ingest_format(&name, format, &opts)?.report);
+        }
+        Ok(report)
+    }
+}
+
+/// ", did you mean 'x'?" for serde's "unknown field `y`, expected one of `a`, `b`" messages.
+fn unknown_key_hint(msg: &str) -> String {
+    let Some(rest) = msg.split("unknown field `").nth(1) else { return String::new() };
+    let field = rest.split('`').next().unwrap_or_default();
+    let expected: Vec<&str> = rest.split('`').skip(1).collect::<Vec<_>>().chunks(2).filter_map(|c| c.get(1).copied()).collect();
+    did_you_mean(field, expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolates_env_and_escapes() {
+        // SAFETY: tests in this module do not read this variable concurrently.
+        unsafe { std::env::set_var("LAKEFEED_TEST_DIR", "/data") };
+        let out = interpolate("a: ${LAKEFEED_TEST_DIR}/x\nb: $${literal}\n", Path::new("m.yaml")).unwrap();
+        assert_eq!(out, "a: /data/x\nb: ${literal}\n");
+        let e = interpolate("x: 1\ny: ${LAKEFEED_NOT_SET_ANYWHERE}\n", Path::new("m.yaml")).unwrap_err();
+        assert!(e.to_string().contains("line 2") && e.to_string().contains("LAKEFEED_NOT_SET_ANYWHERE"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_hint_suggests() {
+        assert_eq!(unknown_key_hint("unknown field `nmae`, expected one of `name`, `format`"), ", did you mean 'name'?");
+    }
+}
