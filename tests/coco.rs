@@ -88,7 +88,7 @@ fn panoptic_segments_match_their_pngs() {
         "annotations": root.join("panoptic_examples.json"),
         "verify_segments": true,
     });
-    let r = ingest(&client, "pan", "coco-panoptic", opts).unwrap();
+    let r = ingest(&client, "pan", "coco-panoptic", opts.clone()).unwrap();
     assert_eq!(r.row_count, 2);
     assert!(r.report.warnings.is_empty() && r.report.skipped.is_empty(), "{:?}", r.report);
     let rows = client.query("SELECT coco_image_id, mask_filename, segments_info, mask FROM pan ORDER BY coco_image_id", &[]).unwrap().records().unwrap();

@@ -110,7 +110,13 @@ pub fn run(store: &dyn TableStore, table: &str, format: Box<dyn Format>, opts: &
         }
     };
     let target = apply_hints(&null_as_text(&source_schema), &opts.schema)?;
-    let image_columns = declared_images.unwrap_or_else(|| default_image_columns(&target));
+    // The format's choice, plus any column the user hinted as IMAGE.
+    let mut image_columns = declared_images.unwrap_or_else(|| default_image_columns(&target));
+    for (col, t) in &opts.schema {
+        if *t == crate::types::LogicalType::Image && !image_columns.contains(col) {
+            image_columns.push(col.clone());
+        }
+    }
     let (table_schema, created) = prepare_table(store, table, &target, opts.mode)?;
     let stages: Vec<Arc<dyn SideStage>> =
         if opts.thumbnails && !image_columns.is_empty() { vec![Arc::new(ThumbnailStage)] } else { Vec::new() };

@@ -38,17 +38,19 @@ pub(crate) fn parse(ctx: &SessionContext, sql: &str) -> Result<Parsed> {
     let stmt = state
         .sql_to_statement(sql, &datafusion::config::Dialect::PostgreSQL)
         .map_err(|e| Error::Query(format!("cannot parse SQL: {e}")))?;
-    if let DfStatement::Statement(inner) = &stmt {
-        match inner.as_ref() {
-            Statement::CreateIndex(ci) => return create_index_target(ci),
-            Statement::Query(_) | Statement::Explain { .. } => {}
-            other => {
-                let kind = other.to_string().split_whitespace().take(2).collect::<Vec<_>>().join(" ");
-                return Err(Error::Query(format!("statement '{kind} …' is not supported; use SELECT, or CREATE INDEX")));
-            }
-        }
+    let unsupported = |text: String| {
+        let kind = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        Error::Query(format!("statement '{kind} …' is not supported; use SELECT, EXPLAIN or CREATE INDEX"))
+    };
+    match &stmt {
+        DfStatement::Statement(inner) => match inner.as_ref() {
+            Statement::CreateIndex(ci) => create_index_target(ci),
+            Statement::Query(_) | Statement::Explain { .. } => Ok(Parsed::Plan(Box::new(stmt))),
+            other => Err(unsupported(other.to_string())),
+        },
+        DfStatement::Explain(_) => Ok(Parsed::Plan(Box::new(stmt))),
+        other => Err(unsupported(other.to_string())),
     }
-    Ok(Parsed::Plan(Box::new(stmt)))
 }
 
 fn create_index_target(ci: &CreateIndex) -> Result<Parsed> {
@@ -93,7 +95,7 @@ pub(crate) async fn run(conn: &lancedb::Connection, sql: &str, params: &[serde_j
         let values = params.iter().map(to_scalar).collect::<Result<Vec<_>>>()?;
         df = df.with_param_values(values)?;
     }
-    let schema = Arc::new(df.schema().as_arrow().clone());
+    let schema = df.schema().inner().clone();
     let batches = df.collect().await?;
     Ok(QueryResult::new(schema, batches))
 }

@@ -134,7 +134,8 @@ impl TableStore for LocalStore {
         if let Some(f) = filter {
             q = q.only_if(f);
         }
-        let opts = QueryExecutionOptions { max_batch_length: batch_size.clamp(1, u32::MAX as usize) as u32, ..Default::default() };
+        let mut opts = QueryExecutionOptions::default();
+        opts.max_batch_length = batch_size.clamp(1, u32::MAX as usize) as u32;
         let mut stream = self.rt.block_on(q.execute_with_options(opts))?;
         let rt = self.rt.clone();
         Ok(Box::new(std::iter::from_fn(move || {

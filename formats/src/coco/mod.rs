@@ -239,6 +239,12 @@ impl Format for Coco {
     }
 }
 
+fn repeated(text: &str, n: usize) -> ArrayRef {
+    let mut b = StringBuilder::with_capacity(n, text.len() * n);
+    (0..n).for_each(|_| b.append_value(text));
+    Arc::new(b.finish())
+}
+
 fn batch(rows: &[RowOut], categories: &str) -> Result<RecordBatch> {
     let ints = |f: &dyn Fn(&RowOut) -> i64| -> ArrayRef {
         let mut b = Int64Builder::new();
@@ -264,10 +270,14 @@ fn batch(rows: &[RowOut], categories: &str) -> Result<RecordBatch> {
         texts(&|r| &r.info.file_name),
         texts(&|r| &r.captions),
         texts(&|r| &r.annotations),
-        texts(&|_| categories),
+        repeated(categories, rows.len()),
         ints(&|r| r.num_objects),
     ];
     RecordBatch::try_new(schema(), cols).map_err(Error::from)
+}
+
+fn build(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {
+    Ok(Box::new(Coco::new(parse_options("coco", options)?, env)?))
 }
 
 inventory::submit! {
@@ -276,6 +286,6 @@ inventory::submit! {
         description: "COCO detection + captions: one row per image with a pycocotools-exact category mask.",
         example: r#"{"images_dir": "coco/val2017", "max_images": 2}"#,
         options_schema: options_schema::<CocoOptions>,
-        build: |options, env| Ok(Box::new(Coco::new(parse_options("coco", options)?, env)?)),
+        build,
     }
 }

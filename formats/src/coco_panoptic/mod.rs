@@ -208,12 +208,16 @@ fn batch(rows: &[RowOut], categories: &str) -> Result<RecordBatch> {
     RecordBatch::try_new(schema(), cols).map_err(Error::from)
 }
 
+fn build(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {
+    Ok(Box::new(Panoptic::new(parse_options("coco-panoptic", options)?, env)?))
+}
+
 inventory::submit! {
     FormatDescriptor {
         name: "coco-panoptic",
         description: "COCO panoptic: one row per image with its RGB-id panoptic PNG and segments.",
         example: r#"{"images_dir": "coco-panoptic/input_images", "masks_dir": "coco-panoptic/panoptic_examples", "annotations": "coco-panoptic/panoptic_examples.json"}"#,
         options_schema: options_schema::<PanopticOptions>,
-        build: |options, env| Ok(Box::new(Panoptic::new(parse_options("coco-panoptic", options)?, env)?)),
+        build,
     }
 }

@@ -205,12 +205,16 @@ impl Rebatch {
     }
 }
 
+fn build(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {
+    Ok(Box::new(Files::new(parse_options("files", options)?, env)?))
+}
+
 inventory::submit! {
     FormatDescriptor {
         name: "files",
         description: "Files by kind: video segments, images, PDF pages, text chunks, other bytes (the FILE schema).",
         example: r#"{"paths": ["examples/files"]}"#,
         options_schema: options_schema::<FilesOptions>,
-        build: |options, env| Ok(Box::new(Files::new(parse_options("files", options)?, env)?)),
+        build,
     }
 }

@@ -1,7 +1,7 @@
 //! PDF files: one row per page, the page rendered to PNG at `pdf_dpi` with PDFium and its text (§5.1).
 //!
 //! PDFium binds once per process and serialises its calls, so pages of one file render one after another; the
-//! PNG encoding of page k runs (rayon) while page k+1 renders, and separate files' encodings run in parallel.
+//! PNG encoding of page k runs on a helper thread while page k+1 renders, and separate files run in parallel.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -85,7 +85,13 @@ pub fn process(path: &Path, dpi: f32, emit: &mut dyn FnMut(Vec<Row>) -> bool, si
             let img = page.render_with_config(&config).and_then(|b| b.as_image()).map_err(|e| e.to_string())?;
             Ok((text, img))
         };
-        let (encoded, rendered) = rayon::join(|| pending.take().map(encode_row), render);
+        // Encode the previous page on a helper thread while this one renders (PDFium calls stay on this thread).
+        let previous = pending.take();
+        let (encoded, rendered) = std::thread::scope(|s| {
+            let helper = s.spawn(move || previous.map(encode_row));
+            let rendered = render();
+            (helper.join().unwrap_or_else(|_| Some(Err("PNG encoding panicked".into()))), rendered)
+        });
         if let Some(row) = encoded {
             match row {
                 Ok(row) => {

@@ -45,7 +45,7 @@ struct StreamMap {
 fn segment(path: &Path, seconds: f64, emit: &mut dyn FnMut(Vec<Row>) -> bool) -> Result<(), String> {
     let mut ictx = ffmpeg::format::input(path).map_err(|e| format!("cannot open video: {e}"))?;
     let video = ictx.streams().best(Type::Video).ok_or("no video stream")?;
-    let (vidx, vtb) = (video.index(), video.time_base());
+    let vidx = video.index();
     let mut thumbs = Thumbnailer::new(&video);
     let duration = ictx.duration();
     let declared = (duration > 0).then(|| duration as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));
@@ -58,7 +58,7 @@ fn segment(path: &Path, seconds: f64, emit: &mut dyn FnMut(Vec<Row>) -> bool) ->
         .filter(|s| matches!(s.parameters().medium(), Type::Video | Type::Audio))
         .map(|s| StreamMap { input: s.index(), time_base: s.time_base() })
         .collect();
-    let muxer = choose_muxer(path, &ictx, &streams);
+    let mut muxer = choose_muxer(path, &ictx, &streams);
     let tmp = tempdir()?;
 
     let mut seg: Option<Segment> = None;
@@ -95,7 +95,16 @@ fn segment(path: &Path, seconds: f64, emit: &mut dyn FnMut(Vec<Row>) -> bool) ->
                     index += 1;
                 }
                 let file = tmp.join(format!("seg{index:05}.{}", muxer.1));
-                seg = Some(Segment::open(&file, &muxer.0, &ictx, &streams, index, rel, origin)?);
+                let opened = match Segment::open(&file, &muxer.0, &ictx, &streams, index, rel, origin) {
+                    // MP4 may refuse a codec it lists (e.g. Vorbis is "experimental" there): keep the source's container.
+                    Err(_) if index == 0 && muxer.0 == "mp4" => {
+                        muxer = source_muxer(path);
+                        let file = tmp.join(format!("seg{index:05}.{}", muxer.1));
+                        Segment::open(&file, &muxer.0, &ictx, &streams, index, rel, origin)?
+                    }
+                    other => other?,
+                };
+                seg = Some(opened);
             }
             if let Some(s) = &mut seg {
                 thumbs.feed(&packet, s.index);
@@ -149,6 +158,11 @@ fn choose_muxer(path: &Path, ictx: &Input, streams: &[StreamMap]) -> (String, St
     if ids.iter().all(|id| muxer_holds("mp4", *id)) {
         return ("mp4".into(), "mp4".into());
     }
+    source_muxer(path)
+}
+
+/// The muxer matching the source's container (by extension), and the segment file extension.
+fn source_muxer(path: &Path) -> (String, String) {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("mkv").to_ascii_lowercase();
     let muxer = match ext.as_str() {
         "mov" => "mov",
@@ -167,7 +181,7 @@ fn muxer_holds(muxer: &str, id: Id) -> bool {
     // only reads the muxer's tables.
     unsafe {
         let fmt = ffmpeg::ffi::av_guess_format(name.as_ptr(), std::ptr::null(), std::ptr::null());
-        !fmt.is_null() && ffmpeg::ffi::avformat_query_codec(fmt, id.into(), ffmpeg::ffi::FF_COMPLIANCE_NORMAL) == 1
+        !fmt.is_null() && ffmpeg::ffi::avformat_query_codec(fmt, id.into(), ffmpeg::ffi::FF_COMPLIANCE_NORMAL as _) == 1
     }
 }
 

@@ -127,15 +127,17 @@ impl Format for NdjsonStats {
     }
 }
 
+fn build(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {
+    let o: Options = lakefeed_core::parse_options("ndjson-stats", options)?;
+    Ok(Box::new(NdjsonStats::new(o, env)?))
+}
+
 lakefeed_core::inventory::submit! {
     FormatDescriptor {
         name: "ndjson-stats",
         description: "Example plugin: one row per NDJSON file with size, line counts and the keys seen.",
         example: r#"{"dir": "examples/logs"}"#,
         options_schema: lakefeed_core::options_schema::<Options>,
-        build: |options, env| {
-            let o: Options = lakefeed_core::parse_options("ndjson-stats", options)?;
-            Ok(Box::new(NdjsonStats::new(o, env)?))
-        },
+        build,
     }
 }
