@@ -41,7 +41,7 @@ fn python_lancedb_reads_rows_and_metadata() {
         .unwrap_or_else(|e| panic!("cannot run {} (run scripts/setup.sh): {e}", py.display()));
     assert!(out.status.success(), "python failed (run scripts/setup.sh for lancedb):\n{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["tables"], json!(["py"]));
+    assert!(v["tables"].as_array().unwrap().contains(&json!("py")), "{}", v["tables"]);
     assert_eq!(v["rows"], json!([
         {"id": "a_0", "text": "héllo", "embedding": [0.5, 1.0], "image": "ffd8ff", "n": 1},
         {"id": "a_1", "text": null, "embedding": [0.25, -1.0], "image": null, "n": 2},

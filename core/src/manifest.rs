@@ -124,7 +124,13 @@ impl Plan {
         let manifest: Manifest = serde_saphyr::from_str(&text).map_err(|e| {
             let at = e.location().map(|l| format!("{}:{}:{}", path.display(), l.line(), l.column())).unwrap_or_else(|| path.display().to_string());
             let msg = e.to_string();
-            let first = msg.lines().next().unwrap_or_default().to_string();
+            let first = msg.lines().next().unwrap_or_default();
+            // Drop the library's own "error: line L column C:" prefix; the location is given above.
+            let first = match first.split_once(": ") {
+                Some((head, rest)) if head.starts_with("error") => rest.split_once(": ").filter(|(h, _)| h.starts_with("line ")).map_or(rest, |(_, r)| r),
+                _ => first,
+            }
+            .to_string();
             Error::Ingest(format!("{at}: {first}{}", unknown_key_hint(&first)))
         })?;
         let at = |line: u64| format!("{}:{line}", path.display());
@@ -203,7 +209,8 @@ impl Plan {
 fn unknown_key_hint(msg: &str) -> String {
     let Some(rest) = msg.split("unknown field `").nth(1) else { return String::new() };
     let field = rest.split('`').next().unwrap_or_default();
-    let expected: Vec<&str> = rest.split('`').skip(1).collect::<Vec<_>>().chunks(2).filter_map(|c| c.get(1).copied()).collect();
+    let list = rest.split("expected one of ").nth(1).or_else(|| rest.split("expected ").nth(1)).unwrap_or_default();
+    let expected: Vec<&str> = list.split([',', ' ']).map(|w| w.trim_matches(|c| c == '`' || c == '\'')).filter(|w| !w.is_empty() && *w != "or").collect();
     did_you_mean(field, expected)
 }
 
@@ -224,5 +231,6 @@ mod tests {
     #[test]
     fn unknown_key_hint_suggests() {
         assert_eq!(unknown_key_hint("unknown field `nmae`, expected one of `name`, `format`"), ", did you mean 'name'?");
+        assert_eq!(unknown_key_hint("unknown field `optoins`, expected one of name, format, options"), ", did you mean 'options'?");
     }
 }

@@ -202,8 +202,10 @@ impl Segment {
             let ist = ictx.stream(s.input).ok_or("stream vanished")?;
             let mut ost = octx.add_stream(ffmpeg::encoder::find(Id::None)).map_err(|e| e.to_string())?;
             ost.set_parameters(ist.parameters());
-            // SAFETY: clearing the codec tag of parameters we own lets the muxer pick its own tag.
-            unsafe { (*ost.parameters().as_mut_ptr()).codec_tag = 0 };
+            if muxer == "mp4" {
+                // SAFETY: clearing the codec tag of parameters we own lets the MP4 muxer pick its own tag.
+                unsafe { (*ost.parameters().as_mut_ptr()).codec_tag = 0 };
+            }
             ost.set_time_base(s.time_base);
         }
         let mut opts = Dictionary::new();
