@@ -25,7 +25,9 @@ fn init() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         let _ = ffmpeg::init();
-        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
+        // FFmpeg's own log is noise next to our typed skips; LAKEFEED_FFMPEG_LOG=1 shows it for debugging.
+        let level = if std::env::var_os("LAKEFEED_FFMPEG_LOG").is_some() { ffmpeg::util::log::Level::Info } else { ffmpeg::util::log::Level::Fatal };
+        ffmpeg::util::log::set_level(level);
     });
 }
 
@@ -118,7 +120,9 @@ fn segment(path: &Path, seconds: f64, emit: &mut dyn FnMut(Vec<Row>) -> bool) ->
     if last_end + 1.0 < 0.5 * declared {
         return Err(format!("truncated: the file declares {declared:.1} s but its data ends at {last_end:.1} s"));
     }
-    let row = last.finish(last_end.max(declared.min(last_end + seconds)), &name, &mut thumbs)?;
+    // The container's duration is authoritative for where the last segment ends.
+    let end = if declared > last.start { declared } else { last_end };
+    let row = last.finish(end, &name, &mut thumbs)?;
     emit(vec![row]);
     Ok(())
 }
@@ -193,6 +197,8 @@ struct Segment {
     start: f64,
     /// Per output stream: the timestamp subtracted (in the stream's time base) and the output time base.
     offsets: Vec<(i64, Rational)>,
+    /// Last dts written per output stream: a coarser output time base can merge timestamps, which muxers reject.
+    last_dts: Vec<Option<i64>>,
 }
 
 impl Segment {
@@ -223,7 +229,8 @@ impl Segment {
                 ((abs / f64::from(s.time_base)).round() as i64, otb)
             })
             .collect();
-        Ok(Self { file: file.to_path_buf(), octx, index, start, offsets })
+        let last_dts = vec![None; streams.len()];
+        Ok(Self { file: file.to_path_buf(), octx, index, start, offsets, last_dts })
     }
 
     fn write(&mut self, packet: &mut Packet, out_idx: usize, tb: Rational) -> Result<(), String> {
@@ -235,6 +242,15 @@ impl Segment {
             packet.set_dts(Some(d - offset));
         }
         packet.rescale_ts(tb, otb);
+        if let (Some(d), Some(last)) = (packet.dts(), self.last_dts[out_idx]) {
+            if d <= last {
+                packet.set_dts(Some(last + 1));
+                packet.set_pts(packet.pts().map(|p| p.max(last + 1)));
+            }
+        }
+        if packet.dts().is_some() {
+            self.last_dts[out_idx] = packet.dts();
+        }
         packet.set_stream(out_idx);
         packet.set_position(-1);
         packet.write_interleaved(&mut self.octx).map_err(|e| format!("writing segment {} failed: {e}", self.index))
