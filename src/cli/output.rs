@@ -53,7 +53,8 @@ fn cell(col: &ArrayRef, row: usize) -> Result<String> {
             format!("<{size} bytes>")
         }
         _ => {
-            let s = plain(&json_value(col, row)?);
+            // One line per row: line breaks inside a value are shown as spaces.
+            let s = plain(&json_value(col, row)?).replace(['\n', '\r'], " ");
             if s.chars().count() > MAX_CELL {
                 format!("{}…", s.chars().take(MAX_CELL - 1).collect::<String>())
             } else {
