@@ -34,9 +34,21 @@ fn main() {
     let all = common::with_threads(cores, || common::median_secs(7, work));
     let py = common::baseline("masks.py", &[path.display().to_string(), cores.to_string()]);
     let f = |k: &str| py[k].as_f64().unwrap();
-    common::table("COCO masks + PNG, masks per second, 1 core (shown as seconds per mask)", "s/mask",
-        ("lakefeed (own RLE/polygon → 8/16-bit PNG)", one / n), &[("pycocotools annToMask + Pillow PNG", f("one") / n)]);
-    common::table(&format!("COCO masks + PNG, {cores} cores (seconds per mask)"), "s/mask",
-        ("lakefeed (rayon)", all / n), &[("pycocotools + Pillow (multiprocessing)", f("all") / n)]);
-    println!("\nlakefeed: {:.0} masks/s on 1 core, {:.0} masks/s on {cores} cores", n / one, n / all);
+    common::table(
+        "COCO masks + PNG, masks per second, 1 core (shown as seconds per mask)",
+        "s/mask",
+        ("lakefeed (own RLE/polygon → 8/16-bit PNG)", one / n),
+        &[("pycocotools annToMask + Pillow PNG", f("one") / n)],
+    );
+    common::table(
+        &format!("COCO masks + PNG, {cores} cores (seconds per mask)"),
+        "s/mask",
+        ("lakefeed (rayon)", all / n),
+        &[("pycocotools + Pillow (multiprocessing)", f("all") / n)],
+    );
+    println!(
+        "\nlakefeed: {:.0} masks/s on 1 core, {:.0} masks/s on {cores} cores",
+        n / one,
+        n / all
+    );
 }

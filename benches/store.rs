@@ -10,7 +10,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
-use lakefeed::arrow::array::{ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray};
+use lakefeed::arrow::array::{
+    ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray,
+};
 use lakefeed::arrow::datatypes::{DataType, Field, Schema};
 use lakefeed::{Client, IngestData, IngestOptions, LogicalType};
 
@@ -21,15 +23,20 @@ fn batches(rows: usize) -> Vec<RecordBatch> {
     let schema = Arc::new(Schema::new(vec![
         LogicalType::Text.field("id", DataType::Utf8),
         LogicalType::Text.field("text", DataType::Utf8),
-        LogicalType::Embedding(Some(DIM as i32)).field("embedding", lakefeed::types::vector_type(DIM as i32)),
+        LogicalType::Embedding(Some(DIM as i32))
+            .field("embedding", lakefeed::types::vector_type(DIM as i32)),
     ]));
     (0..rows)
         .step_by(BATCH)
         .map(|start| {
             let end = (start + BATCH).min(rows);
             let ids = StringArray::from_iter_values((start..end).map(|i| format!("row_{i}")));
-            let texts = StringArray::from_iter_values((start..end).map(|i| format!("document number {i} about robots")));
-            let vals: Vec<f32> = (start..end).flat_map(|i| (0..DIM).map(move |k| ((i * 31 + k * 7) % 1000) as f32 / 1000.0)).collect();
+            let texts = StringArray::from_iter_values(
+                (start..end).map(|i| format!("document number {i} about robots")),
+            );
+            let vals: Vec<f32> = (start..end)
+                .flat_map(|i| (0..DIM).map(move |k| ((i * 31 + k * 7) % 1000) as f32 / 1000.0))
+                .collect();
             let emb = FixedSizeListArray::try_new(
                 Arc::new(Field::new("item", DataType::Float32, true)),
                 DIM as i32,
@@ -49,8 +56,14 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    let rows: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let rows: usize = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let repeats: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
     let data = batches(rows);
     let (mut write, mut scan) = (Vec::new(), Vec::new());
@@ -58,32 +71,64 @@ fn main() {
         let dir = tempfile::tempdir().expect("temp dir");
         let client = Client::local(dir.path()).expect("store");
         let t = Instant::now();
-        let opts = IngestOptions { rows_per_commit: 100_000, bytes_per_commit: 512 << 20, ..Default::default() };
-        let res = client.ingest("bench", IngestData::Batches(data.clone()), &opts).expect("ingest");
+        let opts = IngestOptions {
+            rows_per_commit: 100_000,
+            bytes_per_commit: 512 << 20,
+            ..Default::default()
+        };
+        let res = client
+            .ingest("bench", IngestData::Batches(data.clone()), &opts)
+            .expect("ingest");
         write.push(t.elapsed().as_secs_f64());
         assert_eq!(res.row_count, rows as u64);
         let t = Instant::now();
         let mut n = 0;
-        for b in client.open_table("bench").expect("open").batches(BATCH).expect("scan") {
+        for b in client
+            .open_table("bench")
+            .expect("open")
+            .batches(BATCH)
+            .expect("scan")
+        {
             n += b.expect("batch").num_rows();
         }
         scan.push(t.elapsed().as_secs_f64());
         assert_eq!(n, rows);
-        eprintln!("lakefeed run {r}: write {:.2}s scan {:.2}s", write[r], scan[r]);
+        eprintln!(
+            "lakefeed run {r}: write {:.2}s scan {:.2}s",
+            write[r], scan[r]
+        );
     }
     let py = std::env::var("LAKEFEED_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/store_baseline.py");
-    let out = Command::new(&py).args([script, &rows.to_string(), &repeats.to_string()]).output().expect("python");
-    assert!(out.status.success(), "baseline failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(&py)
+        .args([script, &rows.to_string(), &repeats.to_string()])
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "baseline failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let base: serde_json::Value = serde_json::from_slice(&out.stdout).expect("baseline json");
     let (w, s) = (median(write), median(scan));
-    println!("| {rows} rows × (id, text, {DIM}-d f32) | write s | scan s | write ratio | scan ratio |");
+    println!(
+        "| {rows} rows × (id, text, {DIM}-d f32) | write s | scan s | write ratio | scan ratio |"
+    );
     println!("|---|---|---|---|---|");
     println!("| lakefeed (pipeline → Lance) | {w:.2} | {s:.2} | 1.00 | 1.00 |");
-    for (name, key) in [("pyarrow → Parquet (zstd)", "parquet"), ("python lancedb 0.40", "lancedb")] {
+    for (name, key) in [
+        ("pyarrow → Parquet (zstd)", "parquet"),
+        ("python lancedb 0.40", "lancedb"),
+    ] {
         let bw = base[key]["write"].as_f64().unwrap_or(f64::NAN);
         let bs = base[key]["scan"].as_f64().unwrap_or(f64::NAN);
-        println!("| {name} | {bw:.2} | {bs:.2} | {:.2}× | {:.2}× |", bw / w, bs / s);
+        println!(
+            "| {name} | {bw:.2} | {bs:.2} | {:.2}× | {:.2}× |",
+            bw / w,
+            bs / s
+        );
     }
-    println!("\nratio = baseline time / lakefeed time (above 1: lakefeed is faster). Medians of {repeats} runs.");
+    println!(
+        "\nratio = baseline time / lakefeed time (above 1: lakefeed is faster). Medians of {repeats} runs."
+    );
 }

@@ -12,7 +12,10 @@ use lakefeed_formats::files::text::{Chunker, decode};
 fn main() {
     let dir = common::fixtures().join("files/text");
     let mut corpus = String::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     while corpus.len() < 8 << 20 {
         for f in &files {
@@ -27,7 +30,15 @@ fn main() {
     let ours = common::median_secs(5, || n = chunker.chunks(&corpus).len());
     let py = common::baseline("text.py", &[sample.display().to_string()]);
     let mb = corpus.len() as f64 / 1e6;
-    common::table(&format!("Text chunking, {mb:.1} MB (seconds for the whole text)"), "s",
-        ("lakefeed (text-splitter, semantic boundaries)", ours), &[("the seed's Python chunker", py["secs"].as_f64().unwrap())]);
-    println!("\nlakefeed: {n} chunks, {:.1} MB/s; seed chunker: {} chunks", mb / ours, py["chunks"]);
+    common::table(
+        &format!("Text chunking, {mb:.1} MB (seconds for the whole text)"),
+        "s",
+        ("lakefeed (text-splitter, semantic boundaries)", ours),
+        &[("the seed's Python chunker", py["secs"].as_f64().unwrap())],
+    );
+    println!(
+        "\nlakefeed: {n} chunks, {:.1} MB/s; seed chunker: {} chunks",
+        mb / ours,
+        py["chunks"]
+    );
 }

@@ -12,12 +12,21 @@ use std::path::Path;
 use std::process::Command;
 
 fn ffmpeg(args: &[&str]) {
-    let ok = Command::new("ffmpeg").args(["-v", "error", "-y"]).args(args).status().expect("ffmpeg").success();
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .status()
+        .expect("ffmpeg")
+        .success();
     assert!(ok, "ffmpeg {args:?}");
 }
 
 fn seed_path(video: &Path, out: &Path) {
-    let probe = Command::new("ffprobe").args(["-v", "quiet", "-print_format", "json", "-show_format"]).arg(video).output().unwrap();
+    let probe = Command::new("ffprobe")
+        .args(["-v", "quiet", "-print_format", "json", "-show_format"])
+        .arg(video)
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
     let duration: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
     let n = (duration / 10.0).ceil() as usize;
@@ -27,8 +36,28 @@ fn seed_path(video: &Path, out: &Path) {
         let seg = out.join(format!("seg_{i}.mp4"));
         let thumb = out.join(format!("thumb_{i}.jpg"));
         let v = video.to_str().unwrap();
-        ffmpeg(&["-ss", &start.to_string(), "-t", &dur.to_string(), "-i", v, "-c", "copy", seg.to_str().unwrap()]);
-        ffmpeg(&["-ss", &(start + dur / 2.0).to_string(), "-i", v, "-vframes", "1", "-s", "320x180", thumb.to_str().unwrap()]);
+        ffmpeg(&[
+            "-ss",
+            &start.to_string(),
+            "-t",
+            &dur.to_string(),
+            "-i",
+            v,
+            "-c",
+            "copy",
+            seg.to_str().unwrap(),
+        ]);
+        ffmpeg(&[
+            "-ss",
+            &(start + dur / 2.0).to_string(),
+            "-i",
+            v,
+            "-vframes",
+            "1",
+            "-s",
+            "320x180",
+            thumb.to_str().unwrap(),
+        ]);
         std::fs::read(&seg).unwrap();
     }
 }
@@ -36,22 +65,71 @@ fn seed_path(video: &Path, out: &Path) {
 fn main() {
     let video = std::env::temp_dir().join("lakefeed-bench-120s.mp4");
     if !video.exists() {
-        ffmpeg(&["-f", "lavfi", "-i", "testsrc2=duration=120:size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:duration=120",
-            "-c:v", "libx264", "-preset", "veryfast", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", video.to_str().unwrap()]);
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=duration=120:size=1280x720:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=120",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-g",
+            "60",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            video.to_str().unwrap(),
+        ]);
     }
     let env = lakefeed::FormatEnv::default();
     let ours = common::median_secs(5, || {
-        let f = lakefeed::build_format("files", serde_json::json!({"paths": [video]}), &env).unwrap();
-        let rows: usize = f.normalize(&lakefeed::IngestContext::default()).unwrap().map(|b| b.unwrap().num_rows()).sum();
+        let f =
+            lakefeed::build_format("files", serde_json::json!({"paths": [video]}), &env).unwrap();
+        let rows: usize = f
+            .normalize(&lakefeed::IngestContext::default())
+            .unwrap()
+            .map(|b| b.unwrap().num_rows())
+            .sum();
         assert_eq!(rows, 12);
     });
     let scratch = tempfile::tempdir().unwrap();
     let seed = common::median_secs(3, || seed_path(&video, scratch.path()));
     let pattern = scratch.path().join("seg%03d.mp4");
     let one_pass = common::median_secs(5, || {
-        ffmpeg(&["-i", video.to_str().unwrap(), "-c", "copy", "-f", "segment", "-segment_time", "10", "-reset_timestamps", "1", pattern.to_str().unwrap()])
+        ffmpeg(&[
+            "-i",
+            video.to_str().unwrap(),
+            "-c",
+            "copy",
+            "-f",
+            "segment",
+            "-segment_time",
+            "10",
+            "-reset_timestamps",
+            "1",
+            pattern.to_str().unwrap(),
+        ])
     });
-    common::table("Video, 120 s 720p H.264 + AAC into 10 s segments (seconds per video)", "s",
-        ("lakefeed (one demux pass, in-process, with thumbnails)", ours),
-        &[("seed path: ffprobe + 2 ffmpeg processes per segment", seed), ("ffmpeg -f segment -c copy (one pass, no thumbnails)", one_pass)]);
+    common::table(
+        "Video, 120 s 720p H.264 + AAC into 10 s segments (seconds per video)",
+        "s",
+        (
+            "lakefeed (one demux pass, in-process, with thumbnails)",
+            ours,
+        ),
+        &[
+            ("seed path: ffprobe + 2 ffmpeg processes per segment", seed),
+            (
+                "ffmpeg -f segment -c copy (one pass, no thumbnails)",
+                one_pass,
+            ),
+        ],
+    );
 }

@@ -15,31 +15,65 @@ use crate::common::{fixtures, tmp};
 
 fn ingest(client: &Client, table: &str, paths: &[PathBuf]) -> IngestResult {
     let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let data = IngestData::Format { name: "files".into(), options: json!({ "paths": paths }) };
-    client.ingest(table, data, &IngestOptions::default()).expect("files ingest")
+    let data = IngestData::Format {
+        name: "files".into(),
+        options: json!({ "paths": paths }),
+    };
+    client
+        .ingest(table, data, &IngestOptions::default())
+        .expect("files ingest")
 }
 
 fn all_rows(client: &Client, table: &str) -> Vec<RecordBatch> {
-    client.open_table(table).unwrap().batches(1024).unwrap().map(|b| b.unwrap()).collect()
+    client
+        .open_table(table)
+        .unwrap()
+        .batches(1024)
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
 }
 
 fn ffprobe(args: &[&str], file: &Path) -> String {
-    let out = Command::new("ffprobe").args(["-v", "error"]).args(args).arg(file).output().expect("ffprobe (run scripts/setup.sh)");
+    let out = Command::new("ffprobe")
+        .args(["-v", "error"])
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("ffprobe (run scripts/setup.sh)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Segments the cut rule gives: a new segment at the first keyframe at or after the next multiple of 10 s.
 fn expected_segments(file: &Path) -> usize {
-    let duration: Option<f64> = ffprobe(&["-show_entries", "format=duration", "-of", "csv=p=0"], file).trim().parse().ok();
+    let duration: Option<f64> = ffprobe(
+        &["-show_entries", "format=duration", "-of", "csv=p=0"],
+        file,
+    )
+    .trim()
+    .parse()
+    .ok();
     if duration.is_none_or(|d| d <= 0.0) {
         return 1;
     }
-    let packets = ffprobe(&["-select_streams", "v:0", "-show_entries", "packet=pts_time,dts_time,flags", "-of", "csv=p=0"], file);
+    let packets = ffprobe(
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=pts_time,dts_time,flags",
+            "-of",
+            "csv=p=0",
+        ],
+        file,
+    );
     let mut origin = None;
     let (mut segments, mut start) = (0, 0.0f64);
     for line in packets.lines() {
         let f: Vec<&str> = line.split(',').collect();
-        let Some(t) = f[0].parse::<f64>().ok().or_else(|| f[1].parse().ok()) else { continue };
+        let Some(t) = f[0].parse::<f64>().ok().or_else(|| f[1].parse().ok()) else {
+            continue;
+        };
         let origin = *origin.get_or_insert(t);
         let rel = t - origin;
         let boundary = ((start / 10.0).floor() + 1.0) * 10.0;
@@ -52,13 +86,23 @@ fn expected_segments(file: &Path) -> usize {
 }
 
 fn pdf_pages(file: &Path) -> usize {
-    let out = Command::new("pdfinfo").arg(file).output().expect("pdfinfo (run scripts/setup.sh)");
+    let out = Command::new("pdfinfo")
+        .arg(file)
+        .output()
+        .expect("pdfinfo (run scripts/setup.sh)");
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines().find_map(|l| l.strip_prefix("Pages:")).and_then(|n| n.trim().parse().ok()).expect("page count")
+    text.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("page count")
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
     out.sort();
     out
 }
@@ -89,27 +133,59 @@ fn fixture_files_give_the_rows_their_kind_implies() {
             assert!(c.chars().count() <= 1000);
         }
         // Every non-blank character of the file is in some chunk.
-        let covered: usize = text.split_whitespace().filter(|w| chunks.iter().any(|c| c.contains(w))).count();
+        let covered: usize = text
+            .split_whitespace()
+            .filter(|w| chunks.iter().any(|c| c.contains(w)))
+            .count();
         assert_eq!(covered, text.split_whitespace().count(), "{}", f.display());
         expected.insert(name(&f), chunks.len());
     }
-    expected.insert("README.txt".into(), chunker.chunks(&decode(&std::fs::read(root.join("README.txt")).unwrap())).len());
+    expected.insert(
+        "README.txt".into(),
+        chunker
+            .chunks(&decode(&std::fs::read(root.join("README.txt")).unwrap()))
+            .len(),
+    );
 
     let skipped: Vec<String> = r.report.skipped.iter().map(|s| name(&s.path)).collect();
     for neg in files_under(&root.join("negative")) {
-        assert!(skipped.contains(&name(&neg)), "{} not reported as skipped: {:?}", neg.display(), r.report.skipped);
+        assert!(
+            skipped.contains(&name(&neg)),
+            "{} not reported as skipped: {:?}",
+            neg.display(),
+            r.report.skipped
+        );
     }
-    assert_eq!(skipped.len(), 3, "only the negative files are skipped: {:?}", r.report.skipped);
+    assert_eq!(
+        skipped.len(),
+        3,
+        "only the negative files are skipped: {:?}",
+        r.report.skipped
+    );
     for s in &r.report.skipped {
         assert!(!s.reason.is_empty());
     }
 
     // Rows per file, grouped by file_id and matched to names through the filename/texts.
-    let got = client.query("SELECT file_id, count(*) AS n FROM files GROUP BY file_id", &[]).unwrap().rows().unwrap();
+    let got = client
+        .query(
+            "SELECT file_id, count(*) AS n FROM files GROUP BY file_id",
+            &[],
+        )
+        .unwrap()
+        .rows()
+        .unwrap();
     let total: usize = expected.values().sum();
-    assert_eq!(r.row_count as usize, total, "rows {} vs expected {total}: {expected:?}", r.row_count);
+    assert_eq!(
+        r.row_count as usize, total,
+        "rows {} vs expected {total}: {expected:?}",
+        r.row_count
+    );
     assert_eq!(got.len(), expected.len(), "one file_id per ingested file");
-    let mut counts: Vec<usize> = got.iter().map(|row| row[1].as_u64().unwrap() as usize).collect();
+    let mut counts: Vec<usize> = got
+        .iter()
+        .map(|row| row[1].as_u64().unwrap() as usize)
+        .collect();
     let mut want: Vec<usize> = expected.values().copied().collect();
     counts.sort();
     want.sort();
@@ -118,7 +194,13 @@ fn fixture_files_give_the_rows_their_kind_implies() {
     // Ids: deterministic, "{file_id}_{n}", and the same on a second ingest into another table.
     let again = ingest(&client, "files2", &[root.clone()]);
     assert_eq!(again.row_count, r.row_count);
-    let ids = |t: &str| client.query(&format!("SELECT id FROM {t} ORDER BY id"), &[]).unwrap().rows().unwrap();
+    let ids = |t: &str| {
+        client
+            .query(&format!("SELECT id FROM {t} ORDER BY id"), &[])
+            .unwrap()
+            .rows()
+            .unwrap()
+    };
     assert_eq!(ids("files"), ids("files2"));
 }
 
@@ -135,13 +217,28 @@ fn video_segments_play_alone_and_cover_the_video() {
     for (i, video) in videos.iter().enumerate() {
         let table = format!("v{i}");
         ingest(&client, &table, &[video.clone()]);
-        let duration: f64 = ffprobe(&["-show_entries", "format=duration", "-of", "csv=p=0"], video).trim().parse().unwrap_or(0.0);
+        let duration: f64 = ffprobe(
+            &["-show_entries", "format=duration", "-of", "csv=p=0"],
+            video,
+        )
+        .trim()
+        .parse()
+        .unwrap_or(0.0);
         let mut prev_end: Option<f64> = None;
         let mut n = 0;
         for b in all_rows(&client, &table) {
-            let idx = b.column_by_name("chunk_index").unwrap().as_primitive::<Int64Type>();
-            let start = b.column_by_name("start_time").unwrap().as_primitive::<lakefeed::arrow::datatypes::Float64Type>();
-            let end = b.column_by_name("end_time").unwrap().as_primitive::<lakefeed::arrow::datatypes::Float64Type>();
+            let idx = b
+                .column_by_name("chunk_index")
+                .unwrap()
+                .as_primitive::<Int64Type>();
+            let start = b
+                .column_by_name("start_time")
+                .unwrap()
+                .as_primitive::<lakefeed::arrow::datatypes::Float64Type>();
+            let end = b
+                .column_by_name("end_time")
+                .unwrap()
+                .as_primitive::<lakefeed::arrow::datatypes::Float64Type>();
             let data = b.column_by_name("video_data").unwrap().as_binary::<i32>();
             let thumb = b.column_by_name("thumbnail").unwrap().as_binary::<i32>();
             let text = b.column_by_name("text").unwrap().as_string::<i32>();
@@ -149,30 +246,72 @@ fn video_segments_play_alone_and_cover_the_video() {
                 assert_eq!(idx.value(r), n as i64);
                 let seg = d.path().join(format!("seg-{i}-{n}.bin"));
                 std::fs::write(&seg, data.value(r)).unwrap();
-                let probe = Command::new("ffprobe").args(["-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0"]).arg(&seg).output().unwrap();
-                assert!(probe.status.success() && String::from_utf8_lossy(&probe.stdout).contains("video"), "{} segment {n} does not probe", video.display());
-                let decode = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&seg).args(["-f", "null", "-"]).output().unwrap();
-                assert!(decode.status.success() && decode.stderr.is_empty(), "{} segment {n} does not decode: {}", video.display(), String::from_utf8_lossy(&decode.stderr));
+                let probe = Command::new("ffprobe")
+                    .args([
+                        "-v",
+                        "error",
+                        "-show_entries",
+                        "stream=codec_type",
+                        "-of",
+                        "csv=p=0",
+                    ])
+                    .arg(&seg)
+                    .output()
+                    .unwrap();
+                assert!(
+                    probe.status.success()
+                        && String::from_utf8_lossy(&probe.stdout).contains("video"),
+                    "{} segment {n} does not probe",
+                    video.display()
+                );
+                let decode = Command::new("ffmpeg")
+                    .args(["-v", "error", "-i"])
+                    .arg(&seg)
+                    .args(["-f", "null", "-"])
+                    .output()
+                    .unwrap();
+                assert!(
+                    decode.status.success() && decode.stderr.is_empty(),
+                    "{} segment {n} does not decode: {}",
+                    video.display(),
+                    String::from_utf8_lossy(&decode.stderr)
+                );
                 if duration > 0.0 {
                     let (s, e) = (start.value(r), end.value(r));
                     match prev_end {
                         None => assert_eq!(s, 0.0, "{}", video.display()),
-                        Some(pe) => assert!((s - pe).abs() < 1e-6, "{}: gap between segments {pe} → {s}", video.display()),
+                        Some(pe) => assert!(
+                            (s - pe).abs() < 1e-6,
+                            "{}: gap between segments {pe} → {s}",
+                            video.display()
+                        ),
                     }
                     assert!(e > s, "{}: empty segment", video.display());
-                    assert_eq!(text.value(r), format!("Video segment {n}: {s:.1}s - {e:.1}s"));
+                    assert_eq!(
+                        text.value(r),
+                        format!("Video segment {n}: {s:.1}s - {e:.1}s")
+                    );
                     prev_end = Some(e);
                 }
                 if !thumb.is_null(r) {
                     let t = image::load_from_memory(thumb.value(r)).expect("thumbnail is a JPEG");
-                    assert!(t.width() <= 320 && t.height() <= 180, "{}x{}", t.width(), t.height());
+                    assert!(
+                        t.width() <= 320 && t.height() <= 180,
+                        "{}x{}",
+                        t.width(),
+                        t.height()
+                    );
                 }
                 n += 1;
             }
         }
         assert!(n >= 1, "{}: no rows", video.display());
         if let Some(end) = prev_end {
-            assert!((end - duration).abs() < 0.6, "{}: segments end at {end}, the video lasts {duration}", video.display());
+            assert!(
+                (end - duration).abs() < 0.6,
+                "{}: segments end at {end}, the video lasts {duration}",
+                video.display()
+            );
         }
     }
 }

@@ -11,7 +11,9 @@ use crate::common::{fixtures, tmp};
 /// A JPEG of `img` with an EXIF APP1 segment carrying `orientation`.
 fn jpeg_with_orientation(img: &RgbImage, orientation: u16) -> Vec<u8> {
     let mut plain = Vec::new();
-    DynamicImage::ImageRgb8(img.clone()).write_to(&mut Cursor::new(&mut plain), ImageFormat::Jpeg).unwrap();
+    DynamicImage::ImageRgb8(img.clone())
+        .write_to(&mut Cursor::new(&mut plain), ImageFormat::Jpeg)
+        .unwrap();
     let mut tiff = b"II*\0".to_vec();
     tiff.extend_from_slice(&8u32.to_le_bytes());
     tiff.extend_from_slice(&1u16.to_le_bytes()); // one IFD entry
@@ -35,56 +37,111 @@ fn every_image_row_gets_four_thumbnails_with_aspect_kept() {
     let d = tmp();
     let client = Client::local(d.path().join("s")).unwrap();
     // 400×200: left half red, right half blue. Orientation 6 = shown rotated 90° clockwise → 200×400, red on top.
-    let img = RgbImage::from_fn(400, 200, |x, _| if x < 200 { Rgb([220, 20, 20]) } else { Rgb([20, 20, 220]) });
+    let img = RgbImage::from_fn(400, 200, |x, _| {
+        if x < 200 {
+            Rgb([220, 20, 20])
+        } else {
+            Rgb([20, 20, 220])
+        }
+    });
     let rotated = jpeg_with_orientation(&img, 6);
     std::fs::write(d.path().join("rotated.jpg"), &rotated).unwrap();
     let paths = vec![
         fixtures().join("files/image").display().to_string(),
-        fixtures().join("files/pdf/hf-datasets_test_pdf.pdf").display().to_string(),
+        fixtures()
+            .join("files/pdf/hf-datasets_test_pdf.pdf")
+            .display()
+            .to_string(),
         d.path().join("rotated.jpg").display().to_string(),
     ];
-    let r = client.ingest("imgs", IngestData::Format { name: "files".into(), options: json!({"paths": paths}) }, &IngestOptions::default()).unwrap();
+    let r = client
+        .ingest(
+            "imgs",
+            IngestData::Format {
+                name: "files".into(),
+                options: json!({"paths": paths}),
+            },
+            &IngestOptions::default(),
+        )
+        .unwrap();
     assert!(r.report.warnings.is_empty(), "{:?}", r.report.warnings);
     let images = client.query("SELECT id, image FROM imgs", &[]).unwrap();
     assert_eq!(images.row_count(), 7);
     assert_eq!(r.report.thumbnails, 7 * 4);
 
     let thumbs = client.query("SELECT file_id, dimension, content FROM thumbnails WHERE table_name = 'imgs' AND column_name = 'image'", &[]).unwrap();
-    let mut by_id: std::collections::HashMap<String, Vec<(String, DynamicImage)>> = Default::default();
+    let mut by_id: std::collections::HashMap<String, Vec<(String, DynamicImage)>> =
+        Default::default();
     for row in thumbs.rows().unwrap() {
         let hex = row[2].as_str().unwrap().trim_start_matches("\\x");
-        let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
-        by_id.entry(row[0].as_str().unwrap().into()).or_default().push((row[1].as_str().unwrap().into(), image::load_from_memory(&bytes).unwrap()));
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        by_id
+            .entry(row[0].as_str().unwrap().into())
+            .or_default()
+            .push((
+                row[1].as_str().unwrap().into(),
+                image::load_from_memory(&bytes).unwrap(),
+            ));
     }
     for row in images.rows().unwrap() {
         let id = row[0].as_str().unwrap();
         let hex = row[1].as_str().unwrap().trim_start_matches("\\x");
-        let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
         let src = image::load_from_memory(&bytes).unwrap();
         let (mut w, mut h) = (src.width() as f64, src.height() as f64);
         let is_rotated = bytes == rotated;
         if is_rotated {
             std::mem::swap(&mut w, &mut h);
         }
-        let mut got = by_id.remove(id).unwrap_or_else(|| panic!("no thumbnails for {id}"));
+        let mut got = by_id
+            .remove(id)
+            .unwrap_or_else(|| panic!("no thumbnails for {id}"));
         got.sort_by_key(|(dim, _)| dim.split('x').next().unwrap().parse::<u32>().unwrap());
         let dims: Vec<&str> = got.iter().map(|(d, _)| d.as_str()).collect();
         assert_eq!(dims, ["32x32", "64x64", "128x128", "256x256"]);
         for (dim, t) in &got {
             let bx: f64 = dim.split('x').next().unwrap().parse().unwrap();
-            assert!(t.width() as f64 <= bx && t.height() as f64 <= bx, "{id} {dim}: {}x{}", t.width(), t.height());
-            assert!(t.width() as f64 == bx.min(w) || t.height() as f64 == bx.min(h), "{id} {dim}: {}x{} does not fill the box", t.width(), t.height());
+            assert!(
+                t.width() as f64 <= bx && t.height() as f64 <= bx,
+                "{id} {dim}: {}x{}",
+                t.width(),
+                t.height()
+            );
+            assert!(
+                t.width() as f64 == bx.min(w) || t.height() as f64 == bx.min(h),
+                "{id} {dim}: {}x{} does not fill the box",
+                t.width(),
+                t.height()
+            );
             let aspect = (t.width() as f64 / t.height() as f64) / (w / h);
             let tolerance = 1.0 / t.width().min(t.height()) as f64 + 0.01;
-            assert!((aspect - 1.0).abs() <= tolerance * 2.0, "{id} {dim}: aspect {}x{} vs {w}x{h}", t.width(), t.height());
+            assert!(
+                (aspect - 1.0).abs() <= tolerance * 2.0,
+                "{id} {dim}: aspect {}x{} vs {w}x{h}",
+                t.width(),
+                t.height()
+            );
         }
         if is_rotated {
             let big = got[3].1.to_rgb8();
-            assert_eq!((big.width(), big.height()), (128, 256), "EXIF rotation not applied");
+            assert_eq!(
+                (big.width(), big.height()),
+                (128, 256),
+                "EXIF rotation not applied"
+            );
             let top = big.get_pixel(64, 20).0;
             let bottom = big.get_pixel(64, 236).0;
             assert!(top[0] > 150 && top[2] < 100, "top should be red: {top:?}");
-            assert!(bottom[2] > 150 && bottom[0] < 100, "bottom should be blue: {bottom:?}");
+            assert!(
+                bottom[2] > 150 && bottom[0] < 100,
+                "bottom should be blue: {bottom:?}"
+            );
         }
     }
 }

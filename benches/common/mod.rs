@@ -26,10 +26,25 @@ pub fn python() -> String {
 
 /// Runs `benches/py/<script>` with `args`; returns its JSON output.
 pub fn baseline(script: &str, args: &[String]) -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/py").join(script);
-    let out = Command::new(python()).arg(&path).args(args).output().expect("running python");
-    assert!(out.status.success(), "{script} failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{script}: bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/py")
+        .join(script);
+    let out = Command::new(python())
+        .arg(&path)
+        .args(args)
+        .output()
+        .expect("running python");
+    assert!(
+        out.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{script}: bad JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 /// The shared fixtures folder.
@@ -50,5 +65,9 @@ pub fn table(title: &str, unit: &str, ours: (&str, f64), others: &[(&str, f64)])
 
 /// Runs `f` on a rayon pool of `threads` threads.
 pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool").install(f)
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+        .install(f)
 }

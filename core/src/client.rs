@@ -69,7 +69,9 @@ impl Client {
 
     /// A client over the local store named by `LAKEFEED_STORE`, else `./lakefeed-data`.
     pub fn from_env() -> Result<Self> {
-        let dir = std::env::var_os(STORE_ENV).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
+        let dir = std::env::var_os(STORE_ENV)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
         Self::local(dir)
     }
 
@@ -84,17 +86,29 @@ impl Client {
     }
 
     /// Ingests data into `table` (created if missing, appended to otherwise).
-    pub fn ingest(&self, table: &str, data: IngestData, opts: &IngestOptions) -> Result<IngestResult> {
+    pub fn ingest(
+        &self,
+        table: &str,
+        data: IngestData,
+        opts: &IngestOptions,
+    ) -> Result<IngestResult> {
         let format: Box<dyn Format> = match data {
             IngestData::Columns(cols) => Box::new(Columns::new(cols, &opts.schema)?),
             IngestData::Batches(b) => Box::new(InMemory::new(b)?),
-            IngestData::Format { name, options } => build_format(&name, options, &FormatEnv::default())?,
+            IngestData::Format { name, options } => {
+                build_format(&name, options, &FormatEnv::default())?
+            }
         };
         self.ingest_format(table, format, opts)
     }
 
     /// Ingests from an already-built format.
-    pub fn ingest_format(&self, table: &str, format: Box<dyn Format>, opts: &IngestOptions) -> Result<IngestResult> {
+    pub fn ingest_format(
+        &self,
+        table: &str,
+        format: Box<dyn Format>,
+        opts: &IngestOptions,
+    ) -> Result<IngestResult> {
         let report = pipeline::run(self.store.as_ref(), table, format, opts)?;
         Ok(IngestResult {
             table_name: table.to_string(),
@@ -111,7 +125,10 @@ impl Client {
 
     /// Starts a fluent query on `table`.
     pub fn table(&self, table: &str) -> TableQuery<'_> {
-        TableQuery { client: self, builder: QueryBuilder::new(table) }
+        TableQuery {
+            client: self,
+            builder: QueryBuilder::new(table),
+        }
     }
 
     /// Table names, sorted.
@@ -134,7 +151,12 @@ impl Client {
         if self.store.table_schema(table)?.is_none() {
             return Err(Error::TableNotFound(table.to_string()));
         }
-        Ok(OpenTable { store: self.store.clone(), table: table.to_string(), columns: None, filter: None })
+        Ok(OpenTable {
+            store: self.store.clone(),
+            table: table.to_string(),
+            columns: None,
+            filter: None,
+        })
     }
 }
 
@@ -194,14 +216,21 @@ pub struct OpenTable {
 
 impl std::fmt::Debug for OpenTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenTable").field("table", &self.table).finish_non_exhaustive()
+        f.debug_struct("OpenTable")
+            .field("table", &self.table)
+            .finish_non_exhaustive()
     }
 }
 
 impl OpenTable {
     /// Only these columns.
     pub fn select<S: AsRef<str>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
-        self.columns = Some(columns.into_iter().map(|c| c.as_ref().to_string()).collect());
+        self.columns = Some(
+            columns
+                .into_iter()
+                .map(|c| c.as_ref().to_string())
+                .collect(),
+        );
         self
     }
 
@@ -213,7 +242,12 @@ impl OpenTable {
 
     /// Rows in batches of at most `n`.
     pub fn batches(&self, n: usize) -> Result<Batches> {
-        self.store.scan(&self.table, self.columns.as_deref(), self.filter.as_deref(), n)
+        self.store.scan(
+            &self.table,
+            self.columns.as_deref(),
+            self.filter.as_deref(),
+            n,
+        )
     }
 
     /// Number of rows in the table.
@@ -223,6 +257,7 @@ impl OpenTable {
 
     /// Runs SQL in which `{table}` stands for this table's quoted name.
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
-        self.store.query(&sql.replace("{table}", &quote_ident(&self.table)), params)
+        self.store
+            .query(&sql.replace("{table}", &quote_ident(&self.table)), params)
     }
 }

@@ -108,10 +108,16 @@ impl Error {
             Self::Auth(_) => ErrorClass::Auth,
             Self::Token(_) => ErrorClass::Token,
             Self::Credentials(_) => ErrorClass::Credentials,
-            Self::FileNotFound { .. } | Self::BadSource { .. } | Self::Ingest(_) => ErrorClass::Ingest,
-            Self::TableNotFound(_) | Self::SchemaMismatch { .. } | Self::Table(_) => ErrorClass::Table,
+            Self::FileNotFound { .. } | Self::BadSource { .. } | Self::Ingest(_) => {
+                ErrorClass::Ingest
+            }
+            Self::TableNotFound(_) | Self::SchemaMismatch { .. } | Self::Table(_) => {
+                ErrorClass::Table
+            }
             Self::Workspace(_) => ErrorClass::Workspace,
-            Self::Query(_) | Self::Http { .. } | Self::Store(_) | Self::Other(_) => ErrorClass::ManagedService,
+            Self::Query(_) | Self::Http { .. } | Self::Store(_) | Self::Other(_) => {
+                ErrorClass::ManagedService
+            }
         }
     }
 
@@ -127,7 +133,10 @@ impl Error {
 
     /// An IngestError about one source file.
     pub fn bad_source(path: impl Into<PathBuf>, reason: impl std::fmt::Display) -> Self {
-        Self::BadSource { path: path.into(), reason: reason.to_string() }
+        Self::BadSource {
+            path: path.into(),
+            reason: reason.to_string(),
+        }
     }
 
     /// The error for a path that cannot be opened: FileNotFound when it is missing, BadSource otherwise.
@@ -136,7 +145,10 @@ impl Error {
         if err.kind() == std::io::ErrorKind::NotFound {
             Self::FileNotFound { path }
         } else {
-            Self::BadSource { path, reason: err.to_string() }
+            Self::BadSource {
+                path,
+                reason: err.to_string(),
+            }
         }
     }
 }

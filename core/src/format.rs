@@ -69,19 +69,27 @@ pub struct FormatEnv {
 impl FormatEnv {
     /// An environment resolving relative paths against `base_dir`.
     pub fn new(base_dir: impl Into<PathBuf>) -> Self {
-        Self { base_dir: base_dir.into() }
+        Self {
+            base_dir: base_dir.into(),
+        }
     }
 
     /// `path` resolved against the base directory.
     pub fn resolve(&self, path: impl AsRef<Path>) -> PathBuf {
         let p = path.as_ref();
-        if p.is_absolute() { p.to_path_buf() } else { self.base_dir.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
     }
 }
 
 impl Default for FormatEnv {
     fn default() -> Self {
-        Self { base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")) }
+        Self {
+            base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        }
     }
 }
 
@@ -149,15 +157,24 @@ pub fn find_format(name: &str) -> Result<&'static FormatDescriptor> {
 }
 
 /// Builds the format `name` from `options`.
-pub fn build_format(name: &str, options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {
+pub fn build_format(
+    name: &str,
+    options: serde_json::Value,
+    env: &FormatEnv,
+) -> Result<Box<dyn Format>> {
     (find_format(name)?.build)(options, env)
 }
 
 /// Deserializes a format's options, turning serde's message (unknown field, wrong type) into an IngestError that
 /// names the format. Option structs use `#[serde(deny_unknown_fields)]`.
 pub fn parse_options<T: DeserializeOwned>(format: &str, options: serde_json::Value) -> Result<T> {
-    let options = if options.is_null() { serde_json::Value::Object(Default::default()) } else { options };
-    serde_json::from_value(options).map_err(|e| Error::Ingest(format!("format '{format}': bad options: {e}")))
+    let options = if options.is_null() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        options
+    };
+    serde_json::from_value(options)
+        .map_err(|e| Error::Ingest(format!("format '{format}': bad options: {e}")))
 }
 
 /// The JSON Schema of an options type, for [`FormatDescriptor::options_schema`].

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, FixedSizeListBuilder, Float32Builder, Float64Builder, Int32Builder,
-    Int64Builder, StringBuilder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, FixedSizeListBuilder, Float32Builder, Float64Builder,
+    Int32Builder, Int64Builder, StringBuilder,
 };
 use arrow::datatypes::{DataType, Field};
 use serde_json::Value;
@@ -59,7 +59,9 @@ fn seen_of(v: &Value) -> Option<Seen> {
 impl Inference {
     /// Takes one more value of column `column` at `row` (0-based), failing on ragged vectors or mixed types.
     pub fn observe(&mut self, column: &str, row: usize, v: &Value) -> Result<()> {
-        let Some(seen) = seen_of(v) else { return Ok(()) };
+        let Some(seen) = seen_of(v) else {
+            return Ok(());
+        };
         self.kind = Some(match (self.kind, seen) {
             (None, s) => s,
             (Some(a), b) if a == b => a,
@@ -102,7 +104,11 @@ impl Inference {
 }
 
 /// Resolves a hint or an inference into a concrete (logical type, Arrow type) pair for `column`.
-pub fn resolve(column: &str, hint: Option<LogicalType>, inferred: &Inference) -> Result<(LogicalType, DataType)> {
+pub fn resolve(
+    column: &str,
+    hint: Option<LogicalType>,
+    inferred: &Inference,
+) -> Result<(LogicalType, DataType)> {
     let t = hint.unwrap_or_else(|| inferred.logical_type());
     let t = match t {
         LogicalType::Embedding(None) => match inferred.vector_len() {
@@ -114,7 +120,9 @@ pub fn resolve(column: &str, hint: Option<LogicalType>, inferred: &Inference) ->
             }
         },
         LogicalType::File => {
-            return Err(Error::Ingest(format!("column '{column}': FILE is a directive for file paths, not a stored type")));
+            return Err(Error::Ingest(format!(
+                "column '{column}': FILE is a directive for file paths, not a stored type"
+            )));
         }
         t => t,
     };
@@ -124,9 +132,18 @@ pub fn resolve(column: &str, hint: Option<LogicalType>, inferred: &Inference) ->
 
 /// Builds the Arrow array of one column from its values, converting each to `(ltype, dt)`.
 /// `first_row` numbers rows in error messages.
-pub fn build_array(column: &str, ltype: LogicalType, dt: &DataType, values: &[&Value], first_row: usize) -> Result<ArrayRef> {
+pub fn build_array(
+    column: &str,
+    ltype: LogicalType,
+    dt: &DataType,
+    values: &[&Value],
+    first_row: usize,
+) -> Result<ArrayRef> {
     let bad = |i: usize, v: &Value| {
-        Error::Ingest(format!("column '{column}', row {}: cannot read {v} as {ltype}", first_row + i))
+        Error::Ingest(format!(
+            "column '{column}', row {}: cannot read {v} as {ltype}",
+            first_row + i
+        ))
     };
     Ok(match dt {
         DataType::Utf8 => {
@@ -164,7 +181,10 @@ pub fn build_array(column: &str, ltype: LogicalType, dt: &DataType, values: &[&V
             if *dt == DataType::Int32 {
                 let mut b = Int32Builder::with_capacity(out.len());
                 for (i, x) in out.into_iter().enumerate() {
-                    b.append_option(x.map(|x| i32::try_from(x).map_err(|_| bad(i, values[i]))).transpose()?);
+                    b.append_option(
+                        x.map(|x| i32::try_from(x).map_err(|_| bad(i, values[i])))
+                            .transpose()?,
+                    );
                 }
                 Arc::new(b.finish())
             } else {
@@ -194,8 +214,10 @@ pub fn build_array(column: &str, ltype: LogicalType, dt: &DataType, values: &[&V
                     Value::Null => b.append_null(),
                     Value::String(s) => b.append_value(bytes_of_text(s).map_err(|_| bad(i, v))?),
                     Value::Array(items) => {
-                        let bytes: Option<Vec<u8>> =
-                            items.iter().map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok())).collect();
+                        let bytes: Option<Vec<u8>> = items
+                            .iter()
+                            .map(|x| x.as_u64().and_then(|n| u8::try_from(n).ok()))
+                            .collect();
                         b.append_value(bytes.ok_or_else(|| bad(i, v))?);
                     }
                     other => return Err(bad(i, other)),
@@ -215,7 +237,8 @@ pub fn build_array(column: &str, ltype: LogicalType, dt: &DataType, values: &[&V
                     }
                     Value::Array(items) if items.len() == n as usize => {
                         for x in items {
-                            b.values().append_value(x.as_f64().ok_or_else(|| bad(i, v))? as f32);
+                            b.values()
+                                .append_value(x.as_f64().ok_or_else(|| bad(i, v))? as f32);
                         }
                         b.append(true);
                     }
@@ -231,13 +254,19 @@ pub fn build_array(column: &str, ltype: LogicalType, dt: &DataType, values: &[&V
             }
             Arc::new(b.finish())
         }
-        other => return Err(Error::Ingest(format!("column '{column}': cannot build {other} from JSON values"))),
+        other => {
+            return Err(Error::Ingest(format!(
+                "column '{column}': cannot build {other} from JSON values"
+            )));
+        }
     })
 }
 
 fn as_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         Value::Bool(b) => Some(i64::from(*b)),
         _ => None,
@@ -256,9 +285,10 @@ fn opt_f64(v: &Value) -> std::result::Result<Option<f64>, ()> {
 /// Bytes written as text: PostgreSQL's `\x` hex form (`"\\x89504e47"`), else the text's UTF-8 bytes.
 fn bytes_of_text(s: &str) -> std::result::Result<Vec<u8>, ()> {
     match s.strip_prefix("\\x") {
-        Some(hex) if hex.len() % 2 == 0 => {
-            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| ())).collect()
-        }
+        Some(hex) if hex.len() % 2 == 0 => (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| ()))
+            .collect(),
         Some(_) => Err(()),
         None => Ok(s.as_bytes().to_vec()),
     }
@@ -279,19 +309,35 @@ mod tests {
 
     #[test]
     fn infers_past_nulls() {
-        assert_eq!(infer(&[json!(null), json!(null), json!(3)]).unwrap(), LogicalType::Int64);
+        assert_eq!(
+            infer(&[json!(null), json!(null), json!(3)]).unwrap(),
+            LogicalType::Int64
+        );
         assert_eq!(infer(&[json!(null)]).unwrap(), LogicalType::Text);
-        assert_eq!(infer(&[json!(1), json!(2.5)]).unwrap(), LogicalType::Float64);
-        assert_eq!(infer(&[json!(null), json!([0.1, 0.2])]).unwrap(), LogicalType::Embedding(Some(2)));
+        assert_eq!(
+            infer(&[json!(1), json!(2.5)]).unwrap(),
+            LogicalType::Float64
+        );
+        assert_eq!(
+            infer(&[json!(null), json!([0.1, 0.2])]).unwrap(),
+            LogicalType::Embedding(Some(2))
+        );
         assert_eq!(infer(&[json!(true)]).unwrap(), LogicalType::Bool);
         assert_eq!(infer(&[json!({"a": 1})]).unwrap(), LogicalType::Json);
     }
 
     #[test]
     fn ragged_and_mixed_name_the_row() {
-        let e = infer(&[json!([1, 2]), json!([1, 2, 3])]).unwrap_err().to_string();
-        assert!(e.contains("column 'c', row 1") && e.contains("ragged"), "{e}");
-        let e = infer(&[json!("a"), json!(null), json!(5)]).unwrap_err().to_string();
+        let e = infer(&[json!([1, 2]), json!([1, 2, 3])])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column 'c', row 1") && e.contains("ragged"),
+            "{e}"
+        );
+        let e = infer(&[json!("a"), json!(null), json!(5)])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("row 2") && e.contains("mixed types"), "{e}");
     }
 
@@ -308,8 +354,18 @@ mod tests {
         let a = build_array("e", t, &dt, &refs, 0).unwrap();
         assert_eq!(a.len(), 2);
         assert_eq!(a.null_count(), 1);
-        let b = build_array("b", LogicalType::Binary, &DataType::Binary, &[&json!("\\x0aff")], 0).unwrap();
-        let b = b.as_any().downcast_ref::<arrow::array::BinaryArray>().unwrap();
+        let b = build_array(
+            "b",
+            LogicalType::Binary,
+            &DataType::Binary,
+            &[&json!("\\x0aff")],
+            0,
+        )
+        .unwrap();
+        let b = b
+            .as_any()
+            .downcast_ref::<arrow::array::BinaryArray>()
+            .unwrap();
         assert_eq!(b.value(0), &[0x0a, 0xff]);
     }
 }

@@ -102,11 +102,18 @@ pub fn interpolate(text: &str, file: &Path) -> Result<String> {
             }
             out.push_str(&rest[..i]);
             let Some(end) = rest[i..].find('}') else {
-                return Err(Error::bad_source(file, format!("line {}: unclosed ${{", n + 1)));
+                return Err(Error::bad_source(
+                    file,
+                    format!("line {}: unclosed ${{", n + 1),
+                ));
             };
             let name = &rest[i + 2..i + end];
-            let value = std::env::var(name)
-                .map_err(|_| Error::bad_source(file, format!("line {}: environment variable {name} is not set", n + 1)))?;
+            let value = std::env::var(name).map_err(|_| {
+                Error::bad_source(
+                    file,
+                    format!("line {}: environment variable {name} is not set", n + 1),
+                )
+            })?;
             out.push_str(&value);
             rest = &rest[i + end + 1..];
         }
@@ -122,12 +129,18 @@ impl Plan {
         let raw = std::fs::read_to_string(&path).map_err(|e| Error::from_io(&path, &e))?;
         let text = interpolate(&raw, &path)?;
         let manifest: Manifest = serde_saphyr::from_str(&text).map_err(|e| {
-            let at = e.location().map(|l| format!("{}:{}:{}", path.display(), l.line(), l.column())).unwrap_or_else(|| path.display().to_string());
+            let at = e
+                .location()
+                .map(|l| format!("{}:{}:{}", path.display(), l.line(), l.column()))
+                .unwrap_or_else(|| path.display().to_string());
             let msg = e.to_string();
             let first = msg.lines().next().unwrap_or_default();
             // Drop the library's own "error: line L column C:" prefix; the location is given above.
             let first = match first.split_once(": ") {
-                Some((head, rest)) if head.starts_with("error") => rest.split_once(": ").filter(|(h, _)| h.starts_with("line ")).map_or(rest, |(_, r)| r),
+                Some((head, rest)) if head.starts_with("error") => rest
+                    .split_once(": ")
+                    .filter(|(h, _)| h.starts_with("line "))
+                    .map_or(rest, |(_, r)| r),
                 _ => first,
             }
             .to_string();
@@ -135,13 +148,22 @@ impl Plan {
         })?;
         let at = |line: u64| format!("{}:{line}", path.display());
         if manifest.version != 1 {
-            return Err(Error::Ingest(format!("{}: version {} is not supported; use version: 1", path.display(), manifest.version)));
+            return Err(Error::Ingest(format!(
+                "{}: version {} is not supported; use version: 1",
+                path.display(),
+                manifest.version
+            )));
         }
         let mut seen = std::collections::HashSet::new();
         for t in &manifest.tables {
-            crate::store::validate_table_name(&t.name.value).map_err(|e| Error::Ingest(format!("{}: {e}", at(t.name.referenced.line()))))?;
+            crate::store::validate_table_name(&t.name.value)
+                .map_err(|e| Error::Ingest(format!("{}: {e}", at(t.name.referenced.line()))))?;
             if !seen.insert(t.name.value.clone()) {
-                return Err(Error::Ingest(format!("{}: table '{}' is listed twice", at(t.name.referenced.line()), t.name.value)));
+                return Err(Error::Ingest(format!(
+                    "{}: table '{}' is listed twice",
+                    at(t.name.referenced.line()),
+                    t.name.value
+                )));
             }
             if find_format(&t.format.value).is_err() {
                 let names: Vec<&str> = formats().iter().map(|d| d.name).collect();
@@ -152,10 +174,19 @@ impl Plan {
                     did_you_mean(&t.format.value, names.iter().copied())
                 )));
             }
-            parse_hints(t.schema.iter().map(|(c, ty)| (c.as_str(), ty.as_str())))
-                .map_err(|e| Error::Ingest(format!("{}: table '{}': {e}", at(t.name.referenced.line()), t.name.value)))?;
+            parse_hints(t.schema.iter().map(|(c, ty)| (c.as_str(), ty.as_str()))).map_err(|e| {
+                Error::Ingest(format!(
+                    "{}: table '{}': {e}",
+                    at(t.name.referenced.line()),
+                    t.name.value
+                ))
+            })?;
             if !(t.options.is_object() || t.options.is_null()) {
-                return Err(Error::Ingest(format!("{}: table '{}': options must be a mapping", at(t.format.referenced.line()), t.name.value)));
+                return Err(Error::Ingest(format!(
+                    "{}: table '{}': options must be a mapping",
+                    at(t.format.referenced.line()),
+                    t.name.value
+                )));
             }
         }
         Ok(Self { path, manifest })
@@ -163,12 +194,19 @@ impl Plan {
 
     /// The folder relative paths are resolved against.
     pub fn base_dir(&self) -> PathBuf {
-        self.path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."))
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
     }
 
     /// The store directory the manifest names, resolved against its folder.
     pub fn store_dir(&self) -> Option<PathBuf> {
-        self.manifest.store.as_ref().map(|s| FormatEnv::new(self.base_dir()).resolve(s))
+        self.manifest
+            .store
+            .as_ref()
+            .map(|s| FormatEnv::new(self.base_dir()).resolve(s))
     }
 
     /// Builds every table's format without running it: checks options and that sources exist.
@@ -178,14 +216,22 @@ impl Plan {
             .tables
             .iter()
             .map(|t| {
-                let where_ = format!("{}:{}: table '{}'", self.path.display(), t.name.referenced.line(), t.name.value);
+                let where_ = format!(
+                    "{}:{}: table '{}'",
+                    self.path.display(),
+                    t.name.referenced.line(),
+                    t.name.value
+                );
                 let format = crate::format::build_format(&t.format.value, t.options.clone(), &env)
                     .map_err(|e| Error::Ingest(format!("{where_}: {e}")))?;
                 let opts = IngestOptions {
                     schema: parse_hints(t.schema.iter().map(|(c, ty)| (c.as_str(), ty.as_str())))?,
                     index: t.index.clone(),
                     mode: t.mode.or(self.manifest.defaults.mode).unwrap_or_default(),
-                    thumbnails: t.thumbnails.or(self.manifest.defaults.thumbnails).unwrap_or(true),
+                    thumbnails: t
+                        .thumbnails
+                        .or(self.manifest.defaults.thumbnails)
+                        .unwrap_or(true),
                     ..Default::default()
                 };
                 Ok((t.name.value.clone(), format, opts))
@@ -207,10 +253,20 @@ impl Plan {
 
 /// ", did you mean 'x'?" for serde's "unknown field `y`, expected one of `a`, `b`" messages.
 fn unknown_key_hint(msg: &str) -> String {
-    let Some(rest) = msg.split("unknown field `").nth(1) else { return String::new() };
+    let Some(rest) = msg.split("unknown field `").nth(1) else {
+        return String::new();
+    };
     let field = rest.split('`').next().unwrap_or_default();
-    let list = rest.split("expected one of ").nth(1).or_else(|| rest.split("expected ").nth(1)).unwrap_or_default();
-    let expected: Vec<&str> = list.split([',', ' ']).map(|w| w.trim_matches(|c| c == '`' || c == '\'')).filter(|w| !w.is_empty() && *w != "or").collect();
+    let list = rest
+        .split("expected one of ")
+        .nth(1)
+        .or_else(|| rest.split("expected ").nth(1))
+        .unwrap_or_default();
+    let expected: Vec<&str> = list
+        .split([',', ' '])
+        .map(|w| w.trim_matches(|c| c == '`' || c == '\''))
+        .filter(|w| !w.is_empty() && *w != "or")
+        .collect();
     did_you_mean(field, expected)
 }
 
@@ -222,15 +278,32 @@ mod tests {
     fn interpolates_env_and_escapes() {
         // SAFETY: tests in this module do not read this variable concurrently.
         unsafe { std::env::set_var("LAKEFEED_TEST_DIR", "/data") };
-        let out = interpolate("a: ${LAKEFEED_TEST_DIR}/x\nb: $${literal}\n", Path::new("m.yaml")).unwrap();
+        let out = interpolate(
+            "a: ${LAKEFEED_TEST_DIR}/x\nb: $${literal}\n",
+            Path::new("m.yaml"),
+        )
+        .unwrap();
         assert_eq!(out, "a: /data/x\nb: ${literal}\n");
-        let e = interpolate("x: 1\ny: ${LAKEFEED_NOT_SET_ANYWHERE}\n", Path::new("m.yaml")).unwrap_err();
-        assert!(e.to_string().contains("line 2") && e.to_string().contains("LAKEFEED_NOT_SET_ANYWHERE"), "{e}");
+        let e = interpolate(
+            "x: 1\ny: ${LAKEFEED_NOT_SET_ANYWHERE}\n",
+            Path::new("m.yaml"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("line 2") && e.to_string().contains("LAKEFEED_NOT_SET_ANYWHERE"),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_key_hint_suggests() {
-        assert_eq!(unknown_key_hint("unknown field `nmae`, expected one of `name`, `format`"), ", did you mean 'name'?");
-        assert_eq!(unknown_key_hint("unknown field `optoins`, expected one of name, format, options"), ", did you mean 'options'?");
+        assert_eq!(
+            unknown_key_hint("unknown field `nmae`, expected one of `name`, `format`"),
+            ", did you mean 'name'?"
+        );
+        assert_eq!(
+            unknown_key_hint("unknown field `optoins`, expected one of name, format, options"),
+            ", did you mean 'options'?"
+        );
     }
 }

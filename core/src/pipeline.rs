@@ -19,7 +19,17 @@ use crate::thumbnail::ThumbnailStage;
 pub type ProgressFn = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
 
 /// How an ingest treats an existing table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum WriteMode {
     /// Append to the table (created if missing); the schemas must be compatible.
@@ -37,7 +47,13 @@ pub trait SideStage: Send + Sync {
     /// The schema of the derived rows.
     fn schema(&self) -> SchemaRef;
     /// Derives rows from `batch` of `source_table`, looking at `columns`. `None` when there is nothing to write.
-    fn derive(&self, source_table: &str, batch: &RecordBatch, columns: &[String], ctx: &IngestContext) -> Result<Option<RecordBatch>>;
+    fn derive(
+        &self,
+        source_table: &str,
+        batch: &RecordBatch,
+        columns: &[String],
+        ctx: &IngestContext,
+    ) -> Result<Option<RecordBatch>>;
 }
 
 /// Settings of one ingest.
@@ -89,7 +105,12 @@ impl Default for IngestOptions {
 const QUEUE_DEPTH: usize = 4;
 
 /// Runs `format` into `table` of `store`.
-pub fn run(store: &dyn TableStore, table: &str, format: Box<dyn Format>, opts: &IngestOptions) -> Result<RunReport> {
+pub fn run(
+    store: &dyn TableStore,
+    table: &str,
+    format: Box<dyn Format>,
+    opts: &IngestOptions,
+) -> Result<RunReport> {
     validate_table_name(table)?;
     let started = Instant::now();
     let recorder = Arc::new(Recorder::default());
@@ -105,7 +126,10 @@ pub fn run(store: &dyn TableStore, table: &str, format: Box<dyn Format>, opts: &
         (Some(s), _) => s.clone(),
         (None, Some(b)) => b.schema(),
         (None, None) => {
-            tracing::info!(table, "source yielded no rows and declared no schema; nothing to write");
+            tracing::info!(
+                table,
+                "source yielded no rows and declared no schema; nothing to write"
+            );
             return Ok(report(&recorder, started, table, 0, None));
         }
     };
@@ -118,17 +142,43 @@ pub fn run(store: &dyn TableStore, table: &str, format: Box<dyn Format>, opts: &
         }
     }
     let (table_schema, created) = prepare_table(store, table, &target, opts.mode)?;
-    let stages: Vec<Arc<dyn SideStage>> =
-        if opts.thumbnails && !image_columns.is_empty() { vec![Arc::new(ThumbnailStage)] } else { Vec::new() };
+    let stages: Vec<Arc<dyn SideStage>> = if opts.thumbnails && !image_columns.is_empty() {
+        vec![Arc::new(ThumbnailStage)]
+    } else {
+        Vec::new()
+    };
     for stage in &stages {
         prepare_side_table(store, stage.as_ref())?;
         if opts.mode == WriteMode::Overwrite {
-            store.delete_rows(stage.table(), &format!("table_name = '{}'", table.replace('\'', "''")))?;
+            store.delete_rows(
+                stage.table(),
+                &format!("table_name = '{}'", table.replace('\'', "''")),
+            )?;
         }
     }
-    let staged = spawn_stage(first, rx, table.to_string(), table_schema, image_columns, stages.clone(), ctx.clone());
+    let staged = spawn_stage(
+        first,
+        rx,
+        table.to_string(),
+        table_schema,
+        image_columns,
+        stages.clone(),
+        ctx.clone(),
+    );
 
-    let mut writer = Writer { store, table, opts, total, stages: &stages, written: 0, side_written: 0, buf: Vec::new(), buf_rows: 0, buf_bytes: 0, side_buf: Vec::new() };
+    let mut writer = Writer {
+        store,
+        table,
+        opts,
+        total,
+        stages: &stages,
+        written: 0,
+        side_written: 0,
+        buf: Vec::new(),
+        buf_rows: 0,
+        buf_bytes: 0,
+        side_buf: Vec::new(),
+    };
     let result = (|| {
         for item in staged {
             let (batch, side) = item?;
@@ -145,11 +195,19 @@ pub fn run(store: &dyn TableStore, table: &str, format: Box<dyn Format>, opts: &
     for col in &opts.index {
         store.create_index(table, col)?;
     }
-    let side = stages.first().map(|s| (s.table().to_string(), writer.side_written));
+    let side = stages
+        .first()
+        .map(|s| (s.table().to_string(), writer.side_written));
     Ok(report(&recorder, started, table, writer.written, side))
 }
 
-fn report(recorder: &Recorder, started: Instant, table: &str, rows: u64, side: Option<(String, u64)>) -> RunReport {
+fn report(
+    recorder: &Recorder,
+    started: Instant,
+    table: &str,
+    rows: u64,
+    side: Option<(String, u64)>,
+) -> RunReport {
     let mut out = RunReport {
         rows: [(table.to_string(), rows)].into_iter().collect(),
         skipped: recorder.skips(),
@@ -167,20 +225,32 @@ fn default_image_columns(schema: &Schema) -> Vec<String> {
     schema
         .fields()
         .iter()
-        .filter(|f| crate::types::LogicalType::of_field(f) == Some(crate::types::LogicalType::Image))
+        .filter(|f| {
+            crate::types::LogicalType::of_field(f) == Some(crate::types::LogicalType::Image)
+        })
         .map(|f| f.name().clone())
         .collect()
 }
 
 /// A column whose Arrow type is Null (no value seen) is stored as TEXT.
 fn null_as_text(schema: &SchemaRef) -> SchemaRef {
-    if !schema.fields().iter().any(|f| f.data_type() == &DataType::Null) {
+    if !schema
+        .fields()
+        .iter()
+        .any(|f| f.data_type() == &DataType::Null)
+    {
         return schema.clone();
     }
     let fields: Vec<_> = schema
         .fields()
         .iter()
-        .map(|f| if f.data_type() == &DataType::Null { f.as_ref().clone().with_data_type(DataType::Utf8) } else { f.as_ref().clone() })
+        .map(|f| {
+            if f.data_type() == &DataType::Null {
+                f.as_ref().clone().with_data_type(DataType::Utf8)
+            } else {
+                f.as_ref().clone()
+            }
+        })
         .collect();
     Arc::new(Schema::new(fields))
 }
@@ -200,7 +270,10 @@ fn spawn_producer(batches: crate::format::Batches) -> Receiver<Result<RecordBatc
                 }
             }));
             if let Err(panic) = outcome {
-                let _ = tx.send(Err(Error::Other(format!("a format panicked: {}", panic_text(&panic)))));
+                let _ = tx.send(Err(Error::Other(format!(
+                    "a format panicked: {}",
+                    panic_text(&panic)
+                ))));
             }
         })
         .expect("spawning a thread");
@@ -240,7 +313,12 @@ fn spawn_stage(
             for item in items {
                 let staged = item.and_then(|b| {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(b)))
-                        .unwrap_or_else(|p| Err(Error::Other(format!("a pipeline stage panicked: {}", panic_text(&p)))))
+                        .unwrap_or_else(|p| {
+                            Err(Error::Other(format!(
+                                "a pipeline stage panicked: {}",
+                                panic_text(&p)
+                            )))
+                        })
                 });
                 let stop = staged.is_err();
                 if tx.send(staged).is_err() || stop {
@@ -253,11 +331,19 @@ fn spawn_stage(
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into())
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Creates the table or checks the existing one; returns the schema batches must take and whether it was created.
-fn prepare_table(store: &dyn TableStore, table: &str, target: &SchemaRef, mode: WriteMode) -> Result<(SchemaRef, bool)> {
+fn prepare_table(
+    store: &dyn TableStore,
+    table: &str,
+    target: &SchemaRef,
+    mode: WriteMode,
+) -> Result<(SchemaRef, bool)> {
     if mode == WriteMode::Overwrite {
         store.drop_table(table, true)?;
     }
@@ -304,7 +390,9 @@ impl Writer<'_> {
         self.buf_rows += batch.num_rows();
         self.buf_bytes += batch.get_array_memory_size();
         self.buf.push(batch);
-        if self.buf_rows >= self.opts.rows_per_commit || self.buf_bytes >= self.opts.bytes_per_commit {
+        if self.buf_rows >= self.opts.rows_per_commit
+            || self.buf_bytes >= self.opts.bytes_per_commit
+        {
             self.flush()?;
         }
         Ok(())
@@ -314,7 +402,12 @@ impl Writer<'_> {
         // Side rows first: a crash between the two commits leaves thumbnails that a re-run rewrites, never source
         // rows without their thumbnails.
         for (i, stage) in self.stages.iter().enumerate() {
-            let rows: Vec<RecordBatch> = self.side_buf.iter().filter(|(j, _)| *j == i).map(|(_, b)| b.clone()).collect();
+            let rows: Vec<RecordBatch> = self
+                .side_buf
+                .iter()
+                .filter(|(j, _)| *j == i)
+                .map(|(_, b)| b.clone())
+                .collect();
             let n: usize = rows.iter().map(RecordBatch::num_rows).sum();
             if n > 0 {
                 self.store.append(stage.table(), rows)?;
@@ -323,7 +416,8 @@ impl Writer<'_> {
         }
         self.side_buf.clear();
         if self.buf_rows > 0 {
-            self.store.append(self.table, std::mem::take(&mut self.buf))?;
+            self.store
+                .append(self.table, std::mem::take(&mut self.buf))?;
             self.written += self.buf_rows as u64;
             tracing::debug!(table = self.table, rows = self.written, "committed");
             if let Some(cb) = &self.opts.on_progress {

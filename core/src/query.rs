@@ -44,7 +44,11 @@ impl QueryResult {
 
     /// Column names, in order.
     pub fn columns(&self) -> Vec<String> {
-        self.schema.fields().iter().map(|f| f.name().clone()).collect()
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     }
 
     /// Rows as arrays of JSON values, in column order (the REST API's `rows`).
@@ -52,7 +56,12 @@ impl QueryResult {
         let mut out = Vec::with_capacity(self.row_count());
         for b in &self.batches {
             for r in 0..b.num_rows() {
-                out.push(b.columns().iter().map(|c| json_value(c, r)).collect::<Result<_>>()?);
+                out.push(
+                    b.columns()
+                        .iter()
+                        .map(|c| json_value(c, r))
+                        .collect::<Result<_>>()?,
+                );
             }
         }
         Ok(out)
@@ -61,7 +70,11 @@ impl QueryResult {
     /// Rows as JSON objects keyed by column name.
     pub fn records(&self) -> Result<Vec<Map<String, Value>>> {
         let names = self.columns();
-        Ok(self.rows()?.into_iter().map(|row| names.iter().cloned().zip(row).collect()).collect())
+        Ok(self
+            .rows()?
+            .into_iter()
+            .map(|row| names.iter().cloned().zip(row).collect())
+            .collect())
     }
 }
 
@@ -72,16 +85,26 @@ pub fn json_value(col: &ArrayRef, row: usize) -> Result<Value> {
     }
     Ok(match col.data_type() {
         DataType::Boolean => Value::Bool(col.as_boolean().value(row)),
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8 | DataType::UInt16
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
         | DataType::UInt32 => {
             let c = arrow::compute::cast(&col.slice(row, 1), &DataType::Int64)?;
             Value::from(c.as_primitive::<arrow::datatypes::Int64Type>().value(0))
         }
-        DataType::UInt64 => Value::from(col.as_primitive::<arrow::datatypes::UInt64Type>().value(row)),
+        DataType::UInt64 => Value::from(
+            col.as_primitive::<arrow::datatypes::UInt64Type>()
+                .value(row),
+        ),
         DataType::Float16 | DataType::Float32 | DataType::Float64 => {
             let c = arrow::compute::cast(&col.slice(row, 1), &DataType::Float64)?;
             let f = c.as_primitive::<arrow::datatypes::Float64Type>().value(0);
-            Number::from_f64(f).map(Value::Number).unwrap_or(Value::String(f.to_string()))
+            Number::from_f64(f)
+                .map(Value::Number)
+                .unwrap_or(Value::String(f.to_string()))
         }
         DataType::Utf8 => Value::String(col.as_string::<i32>().value(row).to_string()),
         DataType::LargeUtf8 => Value::String(col.as_string::<i64>().value(row).to_string()),
@@ -108,7 +131,10 @@ pub fn json_value(col: &ArrayRef, row: usize) -> Result<Value> {
 }
 
 fn list_json(values: &ArrayRef) -> Result<Value> {
-    (0..values.len()).map(|i| json_value(values, i)).collect::<Result<Vec<_>>>().map(Value::Array)
+    (0..values.len())
+        .map(|i| json_value(values, i))
+        .collect::<Result<Vec<_>>>()
+        .map(Value::Array)
 }
 
 /// PostgreSQL's bytea hex form: `\x` then two lower-case hex digits a byte.
@@ -145,12 +171,16 @@ pub struct QueryBuilder {
 impl QueryBuilder {
     /// A `SELECT * FROM "table"` to refine.
     pub fn new(table: impl Into<String>) -> Self {
-        Self { table: table.into(), ..Default::default() }
+        Self {
+            table: table.into(),
+            ..Default::default()
+        }
     }
 
     /// Columns or expressions to select (default `*`).
     pub fn select<S: AsRef<str>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
-        self.columns.extend(columns.into_iter().map(|c| c.as_ref().to_string()));
+        self.columns
+            .extend(columns.into_iter().map(|c| c.as_ref().to_string()));
         self
     }
 
@@ -185,7 +215,11 @@ impl QueryBuilder {
         if self.table.is_empty() {
             return Err(Error::Query("no table given".into()));
         }
-        let cols = if self.columns.is_empty() { "*".to_string() } else { self.columns.join(", ") };
+        let cols = if self.columns.is_empty() {
+            "*".to_string()
+        } else {
+            self.columns.join(", ")
+        };
         let mut sql = format!("SELECT {cols} FROM {}", quote_ident(&self.table));
         if !self.conditions.is_empty() {
             let conds: Vec<String> = self.conditions.iter().map(|c| format!("({c})")).collect();

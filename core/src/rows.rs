@@ -51,7 +51,11 @@ impl Columns {
             fields.push(t.field(name, dt));
         }
         let (names, values) = columns.into_iter().unzip();
-        Ok(Self { names, values, schema: Arc::new(Schema::new(fields)) })
+        Ok(Self {
+            names,
+            values,
+            schema: Arc::new(Schema::new(fields)),
+        })
     }
 }
 
@@ -65,7 +69,11 @@ impl Format for Columns {
     }
 
     fn normalize(self: Box<Self>, _ctx: &IngestContext) -> Result<Batches> {
-        let Columns { names, values, schema } = *self;
+        let Columns {
+            names,
+            values,
+            schema,
+        } = *self;
         let len = values.first().map_or(0, Vec::len);
         let mut start = 0;
         Ok(Box::new(std::iter::from_fn(move || {
@@ -73,12 +81,20 @@ impl Format for Columns {
                 return None;
             }
             let end = (start + BATCH_ROWS).min(len);
-            let cols = schema.fields().iter().zip(&values).zip(&names).map(|((f, vals), name)| {
-                let refs: Vec<&Value> = vals[start..end].iter().collect();
-                let t = crate::types::LogicalType::of_field(f).unwrap_or(crate::types::LogicalType::Text);
-                build_array(name, t, f.data_type(), &refs, start)
-            });
-            let out = cols.collect::<Result<Vec<_>>>().and_then(|c| Ok(RecordBatch::try_new(schema.clone(), c)?));
+            let cols = schema
+                .fields()
+                .iter()
+                .zip(&values)
+                .zip(&names)
+                .map(|((f, vals), name)| {
+                    let refs: Vec<&Value> = vals[start..end].iter().collect();
+                    let t = crate::types::LogicalType::of_field(f)
+                        .unwrap_or(crate::types::LogicalType::Text);
+                    build_array(name, t, f.data_type(), &refs, start)
+                });
+            let out = cols
+                .collect::<Result<Vec<_>>>()
+                .and_then(|c| Ok(RecordBatch::try_new(schema.clone(), c)?));
             start = end;
             Some(out)
         })))
@@ -109,13 +125,20 @@ impl RowsFile {
         if !path.is_file() {
             return Err(Error::FileNotFound { path });
         }
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let kind = match ext.as_str() {
             "jsonl" | "ndjson" | "json" => RowsKind::Jsonl,
             "csv" => RowsKind::Csv,
             "parquet" | "pq" => RowsKind::Parquet,
             other => {
-                return Err(Error::bad_source(&path, format!("unknown record file type '.{other}': use .jsonl, .csv or .parquet")));
+                return Err(Error::bad_source(
+                    &path,
+                    format!("unknown record file type '.{other}': use .jsonl, .csv or .parquet"),
+                ));
             }
         };
         let (schema, rows) = match kind {
@@ -127,7 +150,12 @@ impl RowsFile {
                 (b.schema().clone(), rows)
             }
         };
-        Ok(Self { path, kind, schema, rows })
+        Ok(Self {
+            path,
+            kind,
+            schema,
+            rows,
+        })
     }
 }
 
@@ -151,7 +179,9 @@ impl Format for RowsFile {
                     .with_batch_size(BATCH_ROWS)
                     .build()
                     .map_err(|e| Error::bad_source(&path, e))?;
-                Ok(Box::new(reader.map(move |r| r.map_err(|e| Error::bad_source(&path, e)))))
+                Ok(Box::new(
+                    reader.map(move |r| r.map_err(|e| Error::bad_source(&path, e))),
+                ))
             }
         }
     }
@@ -166,15 +196,30 @@ fn jsonl_records(path: &Path) -> Result<Records> {
     Ok(Box::new(lines.filter_map(move |(i, line)| {
         let line = match line {
             Ok(l) => l,
-            Err(e) => return Some(Err(Error::bad_source(&path, format!("line {}: {e}", i + 1)))),
+            Err(e) => {
+                return Some(Err(Error::bad_source(
+                    &path,
+                    format!("line {}: {e}", i + 1),
+                )));
+            }
         };
         if line.trim().is_empty() {
             return None;
         }
         Some(match serde_json::from_str::<Value>(&line) {
             Ok(Value::Object(m)) => Ok(m),
-            Ok(other) => Err(Error::bad_source(&path, format!("line {}: expected a JSON object, found {}", i + 1, kind_of(&other)))),
-            Err(e) => Err(Error::bad_source(&path, format!("line {}, column {}: {e}", i + 1, e.column()))),
+            Ok(other) => Err(Error::bad_source(
+                &path,
+                format!(
+                    "line {}: expected a JSON object, found {}",
+                    i + 1,
+                    kind_of(&other)
+                ),
+            )),
+            Err(e) => Err(Error::bad_source(
+                &path,
+                format!("line {}, column {}: {e}", i + 1, e.column()),
+            )),
         })
     })))
 }
@@ -193,7 +238,9 @@ fn kind_of(v: &Value) -> &'static str {
 /// CSV cells become JSON values: integers, floats and booleans when they read as such, empty cells null.
 fn csv_records(path: &Path) -> Result<Records> {
     let file = File::open(path).map_err(|e| Error::from_io(path, &e))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(BufReader::new(file));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(BufReader::new(file));
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| Error::bad_source(path, e))?
@@ -203,7 +250,11 @@ fn csv_records(path: &Path) -> Result<Records> {
     let path = path.to_path_buf();
     Ok(Box::new(reader.into_records().map(move |rec| {
         let rec = rec.map_err(|e| Error::bad_source(&path, e))?;
-        Ok(headers.iter().zip(rec.iter()).map(|(h, cell)| (h.clone(), csv_cell(cell))).collect())
+        Ok(headers
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, cell)| (h.clone(), csv_cell(cell)))
+            .collect())
     })))
 }
 
@@ -237,7 +288,9 @@ fn scan_records(path: &Path, hints: &Hints, records: Records) -> Result<(SchemaR
                     names.len() - 1
                 }
             };
-            infs[i].observe(&k, row, &v).map_err(|e| Error::bad_source(path, e.to_string().trim_start_matches("IngestError: ")))?;
+            infs[i].observe(&k, row, &v).map_err(|e| {
+                Error::bad_source(path, e.to_string().trim_start_matches("IngestError: "))
+            })?;
         }
         rows += 1;
     }
@@ -263,8 +316,12 @@ fn batch_records(schema: SchemaRef, records: Records) -> Batches {
                 .fields()
                 .iter()
                 .map(|f| {
-                    let vals: Vec<&Value> = chunk.iter().map(|r| r.get(f.name()).unwrap_or(&Value::Null)).collect();
-                    let t = crate::types::LogicalType::of_field(f).unwrap_or(crate::types::LogicalType::Text);
+                    let vals: Vec<&Value> = chunk
+                        .iter()
+                        .map(|r| r.get(f.name()).unwrap_or(&Value::Null))
+                        .collect();
+                    let t = crate::types::LogicalType::of_field(f)
+                        .unwrap_or(crate::types::LogicalType::Text);
                     build_array(f.name(), t, f.data_type(), &vals, first_row)
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -275,9 +332,12 @@ fn batch_records(schema: SchemaRef, records: Records) -> Batches {
     }))
 }
 
-fn parquet_builder(path: &Path) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<File>> {
+fn parquet_builder(
+    path: &Path,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<File>> {
     let file = File::open(path).map_err(|e| Error::from_io(path, &e))?;
-    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| Error::bad_source(path, e))
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| Error::bad_source(path, e))
 }
 
 /// Arrow batches the caller already has, as a format.
@@ -290,9 +350,16 @@ pub struct InMemory {
 impl InMemory {
     /// Wraps batches that all share one schema.
     pub fn new(batches: Vec<RecordBatch>) -> Result<Self> {
-        let schema = batches.first().map(RecordBatch::schema).ok_or_else(|| Error::Ingest("data must not be empty.".into()))?;
+        let schema = batches
+            .first()
+            .map(RecordBatch::schema)
+            .ok_or_else(|| Error::Ingest("data must not be empty.".into()))?;
         if let Some(b) = batches.iter().find(|b| b.schema() != schema) {
-            return Err(Error::Ingest(format!("batches differ in schema: {} vs {}", schema, b.schema())));
+            return Err(Error::Ingest(format!(
+                "batches differ in schema: {} vs {}",
+                schema,
+                b.schema()
+            )));
         }
         Ok(Self { schema, batches })
     }

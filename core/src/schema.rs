@@ -16,14 +16,20 @@ pub type Hints = BTreeMap<String, LogicalType>;
 
 /// Parses `name → type name` pairs into hints.
 pub fn parse_hints<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Hints> {
-    pairs.into_iter().map(|(c, t)| Ok((c.to_string(), t.parse()?))).collect()
+    pairs
+        .into_iter()
+        .map(|(c, t)| Ok((c.to_string(), t.parse()?)))
+        .collect()
 }
 
 /// Applies `hints` to `schema`: hinted columns take the hinted type, every column carries its logical type in
 /// metadata. A hint for a column the data does not have is an error. FILE hints are left to the caller.
 pub fn apply_hints(schema: &Schema, hints: &Hints) -> Result<SchemaRef> {
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    if let Some((col, _)) = hints.iter().find(|(c, t)| **t != LogicalType::File && !names.contains(&c.as_str())) {
+    if let Some((col, _)) = hints
+        .iter()
+        .find(|(c, t)| **t != LogicalType::File && !names.contains(&c.as_str()))
+    {
         return Err(Error::Ingest(format!(
             "schema names column '{col}', which the data does not have{}",
             did_you_mean(col, names.iter().copied())
@@ -58,7 +64,11 @@ fn annotate(f: &Field, hint: Option<LogicalType>) -> Result<Field> {
         Some(dt) if !t.is_byte_domain() || !is_binary(f.data_type()) => dt,
         _ => f.data_type().clone(),
     };
-    let dt = if matches!(t, LogicalType::Text | LogicalType::Json) && is_text(f.data_type()) { f.data_type().clone() } else { dt };
+    let dt = if matches!(t, LogicalType::Text | LogicalType::Json) && is_text(f.data_type()) {
+        f.data_type().clone()
+    } else {
+        dt
+    };
     let mut md = f.metadata().clone();
     md.insert(TYPE_KEY.to_string(), t.name());
     Ok(Field::new(f.name(), dt, true).with_metadata(md))
@@ -79,10 +89,20 @@ pub fn conform(batch: &RecordBatch, target: &SchemaRef) -> Result<RecordBatch> {
         return Ok(batch.clone());
     }
     let schema = batch.schema();
-    if let Some(extra) = schema.fields().iter().find(|f| target.field_with_name(f.name()).is_err()) {
-        return Err(Error::Ingest(format!("column '{}' is not in the target schema", extra.name())));
+    if let Some(extra) = schema
+        .fields()
+        .iter()
+        .find(|f| target.field_with_name(f.name()).is_err())
+    {
+        return Err(Error::Ingest(format!(
+            "column '{}' is not in the target schema",
+            extra.name()
+        )));
     }
-    let opts = CastOptions { safe: false, ..Default::default() };
+    let opts = CastOptions {
+        safe: false,
+        ..Default::default()
+    };
     let columns: Vec<ArrayRef> = target
         .fields()
         .iter()
@@ -93,7 +113,12 @@ pub fn conform(batch: &RecordBatch, target: &SchemaRef) -> Result<RecordBatch> {
                     Ok(col.clone())
                 } else {
                     cast_with_options(col, f.data_type(), &opts).map_err(|e| {
-                        Error::Ingest(format!("column '{}': cannot convert {} to {}: {e}", f.name(), col.data_type(), f.data_type()))
+                        Error::Ingest(format!(
+                            "column '{}': cannot convert {} to {}: {e}",
+                            f.name(),
+                            col.data_type(),
+                            f.data_type()
+                        ))
                     })
                 }
             }
@@ -113,7 +138,10 @@ pub fn check_append(table: &str, existing: &Schema, incoming: &Schema) -> Result
                 "column '{}' ({}) is not in the table{}",
                 f.name(),
                 type_label(f),
-                did_you_mean(f.name(), existing.fields().iter().map(|f| f.name().as_str()))
+                did_you_mean(
+                    f.name(),
+                    existing.fields().iter().map(|f| f.name().as_str())
+                )
             )),
             Ok(e) if !same_storage(e.data_type(), f.data_type()) => clashes.push(format!(
                 "column '{}' is {} in the table but {} in the data",
@@ -126,20 +154,29 @@ pub fn check_append(table: &str, existing: &Schema, incoming: &Schema) -> Result
     }
     for e in existing.fields() {
         if incoming.field_with_name(e.name()).is_err() && !e.is_nullable() {
-            clashes.push(format!("column '{}' is required by the table but missing from the data", e.name()));
+            clashes.push(format!(
+                "column '{}' is required by the table but missing from the data",
+                e.name()
+            ));
         }
     }
     if clashes.is_empty() {
         Ok(())
     } else {
-        Err(Error::SchemaMismatch { table: table.to_string(), details: clashes.join("; ") })
+        Err(Error::SchemaMismatch {
+            table: table.to_string(),
+            details: clashes.join("; "),
+        })
     }
 }
 
 fn same_storage(a: &DataType, b: &DataType) -> bool {
     match (a, b) {
-        (DataType::FixedSizeList(x, n), DataType::FixedSizeList(y, m)) => n == m && x.data_type() == y.data_type(),
-        (DataType::List(x), DataType::List(y)) | (DataType::LargeList(x), DataType::LargeList(y)) => {
+        (DataType::FixedSizeList(x, n), DataType::FixedSizeList(y, m)) => {
+            n == m && x.data_type() == y.data_type()
+        }
+        (DataType::List(x), DataType::List(y))
+        | (DataType::LargeList(x), DataType::LargeList(y)) => {
             same_storage(x.data_type(), y.data_type())
         }
         (a, b) => a == b || (is_text(a) && is_text(b)) || (is_binary(a) && is_binary(b)),
@@ -160,18 +197,28 @@ mod tests {
 
     #[test]
     fn hints_win_and_metadata_is_set() {
-        let s = Schema::new(vec![Field::new("a", DataType::Int64, false), Field::new("img", DataType::Binary, true)]);
+        let s = Schema::new(vec![
+            Field::new("a", DataType::Int64, false),
+            Field::new("img", DataType::Binary, true),
+        ]);
         let hints = parse_hints([("a", "INT32"), ("img", "IMAGE")]).unwrap();
         let out = apply_hints(&s, &hints).unwrap();
         assert_eq!(out.field(0).data_type(), &DataType::Int32);
-        assert_eq!(LogicalType::of_field(out.field(1)), Some(LogicalType::Image));
-        let e = apply_hints(&s, &parse_hints([("imgg", "IMAGE")]).unwrap()).unwrap_err().to_string();
+        assert_eq!(
+            LogicalType::of_field(out.field(1)),
+            Some(LogicalType::Image)
+        );
+        let e = apply_hints(&s, &parse_hints([("imgg", "IMAGE")]).unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean 'img'"), "{e}");
     }
 
     #[test]
     fn conform_casts_reorders_and_fills() {
-        let b = RecordBatch::try_from_iter([("a", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef)]).unwrap();
+        let b =
+            RecordBatch::try_from_iter([("a", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef)])
+                .unwrap();
         let target = Arc::new(Schema::new(vec![
             Field::new("t", DataType::Utf8, true),
             Field::new("a", DataType::Int32, true),
@@ -183,11 +230,20 @@ mod tests {
 
     #[test]
     fn append_check_names_columns() {
-        let table = Schema::new(vec![Field::new("a", DataType::Int64, true), Field::new("t", DataType::Utf8, true)]);
-        let data = Schema::new(vec![Field::new("a", DataType::Utf8, true), Field::new("x", DataType::Utf8, true)]);
+        let table = Schema::new(vec![
+            Field::new("a", DataType::Int64, true),
+            Field::new("t", DataType::Utf8, true),
+        ]);
+        let data = Schema::new(vec![
+            Field::new("a", DataType::Utf8, true),
+            Field::new("x", DataType::Utf8, true),
+        ]);
         let e = check_append("tbl", &table, &data).unwrap_err().to_string();
         assert!(e.starts_with("TableError"), "{e}");
-        assert!(e.contains("column 'a' is INT64 in the table but TEXT") && e.contains("column 'x'"), "{e}");
+        assert!(
+            e.contains("column 'a' is INT64 in the table but TEXT") && e.contains("column 'x'"),
+            "{e}"
+        );
         let _ = StringArray::from(vec!["ok"]);
     }
 }

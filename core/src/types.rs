@@ -69,9 +69,29 @@ const BYTE_DOMAINS: [(LogicalType, &str); 7] = [
 
 /// Every type name users may write (aliases included), for error messages and the JSON Schema.
 pub const TYPE_NAMES: &[&str] = &[
-    "TEXT", "INT", "INT32", "INT64", "FLOAT", "FLOAT32", "FLOAT64", "BOOL", "BINARY", "IMAGE", "VIDEO",
-    "SEGMENT_MASK", "BINARY_MASK", "POLYGON", "MESH", "MEDICAL", "EMBEDDING", "EMBEDDING(n)", "BOUNDING_BOX",
-    "POINT", "CLASS_LABEL", "JSON", "FILE",
+    "TEXT",
+    "INT",
+    "INT32",
+    "INT64",
+    "FLOAT",
+    "FLOAT32",
+    "FLOAT64",
+    "BOOL",
+    "BINARY",
+    "IMAGE",
+    "VIDEO",
+    "SEGMENT_MASK",
+    "BINARY_MASK",
+    "POLYGON",
+    "MESH",
+    "MEDICAL",
+    "EMBEDDING",
+    "EMBEDDING(n)",
+    "BOUNDING_BOX",
+    "POINT",
+    "CLASS_LABEL",
+    "JSON",
+    "FILE",
 ];
 
 impl LogicalType {
@@ -98,7 +118,11 @@ impl LogicalType {
             Self::ClassLabel => "CLASS_LABEL",
             Self::Json => "JSON",
             Self::File => "FILE",
-            domain => BYTE_DOMAINS.iter().find(|(t, _)| *t == domain).map(|(_, n)| *n).unwrap_or("BINARY"),
+            domain => BYTE_DOMAINS
+                .iter()
+                .find(|(t, _)| *t == domain)
+                .map(|(_, n)| *n)
+                .unwrap_or("BINARY"),
         }
     }
 
@@ -143,7 +167,8 @@ impl LogicalType {
 
     /// An Arrow field of this type, carrying the domain type in its metadata.
     pub fn field(self, name: &str, data_type: DataType) -> Field {
-        Field::new(name, data_type, true).with_metadata(HashMap::from([(TYPE_KEY.to_string(), self.name())]))
+        Field::new(name, data_type, true)
+            .with_metadata(HashMap::from([(TYPE_KEY.to_string(), self.name())]))
     }
 
     /// The logical type recorded on a field, else the one its Arrow type implies.
@@ -158,7 +183,11 @@ impl LogicalType {
     pub fn from_arrow(dt: &DataType) -> Option<Self> {
         Some(match dt {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Self::Text,
-            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 => Self::Int32,
+            DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::UInt8
+            | DataType::UInt16 => Self::Int32,
             DataType::Int64 | DataType::UInt32 | DataType::UInt64 => Self::Int64,
             DataType::Float16 | DataType::Float32 => Self::Float32,
             DataType::Float64 => Self::Float64,
@@ -187,10 +216,20 @@ impl FromStr for LogicalType {
 
     fn from_str(s: &str) -> Result<Self> {
         let upper = s.trim().to_ascii_uppercase();
-        if let Some(inner) = upper.strip_prefix("EMBEDDING(").and_then(|r| r.strip_suffix(')')) {
-            let n: i32 = inner.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                Error::Ingest(format!("bad type '{s}': EMBEDDING(n) needs a positive length"))
-            })?;
+        if let Some(inner) = upper
+            .strip_prefix("EMBEDDING(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
+            let n: i32 = inner
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    Error::Ingest(format!(
+                        "bad type '{s}': EMBEDDING(n) needs a positive length"
+                    ))
+                })?;
             return Ok(Self::Embedding(Some(n)));
         }
         Ok(match upper.as_str() {
@@ -207,9 +246,16 @@ impl FromStr for LogicalType {
             "CLASS_LABEL" => Self::ClassLabel,
             "JSON" => Self::Json,
             "FILE" => Self::File,
-            other => BYTE_DOMAINS.iter().find(|(_, n)| *n == other).map(|(t, _)| *t).ok_or_else(|| {
-                Error::Ingest(format!("unknown type '{s}'; known types: {}", TYPE_NAMES.join(", ")))
-            })?,
+            other => BYTE_DOMAINS
+                .iter()
+                .find(|(_, n)| *n == other)
+                .map(|(t, _)| *t)
+                .ok_or_else(|| {
+                    Error::Ingest(format!(
+                        "unknown type '{s}'; known types: {}",
+                        TYPE_NAMES.join(", ")
+                    ))
+                })?,
         })
     }
 }
@@ -221,9 +267,18 @@ mod tests {
     #[test]
     fn parses_names_and_aliases() {
         assert_eq!("int".parse::<LogicalType>().unwrap(), LogicalType::Int64);
-        assert_eq!("FLOAT".parse::<LogicalType>().unwrap(), LogicalType::Float64);
-        assert_eq!("embedding(384)".parse::<LogicalType>().unwrap(), LogicalType::Embedding(Some(384)));
-        assert_eq!("SEGMENT_MASK".parse::<LogicalType>().unwrap(), LogicalType::SegmentMask);
+        assert_eq!(
+            "FLOAT".parse::<LogicalType>().unwrap(),
+            LogicalType::Float64
+        );
+        assert_eq!(
+            "embedding(384)".parse::<LogicalType>().unwrap(),
+            LogicalType::Embedding(Some(384))
+        );
+        assert_eq!(
+            "SEGMENT_MASK".parse::<LogicalType>().unwrap(),
+            LogicalType::SegmentMask
+        );
         assert!("EMBEDDING(0)".parse::<LogicalType>().is_err());
         assert!("VARCHAR".parse::<LogicalType>().is_err());
     }
@@ -241,6 +296,9 @@ mod tests {
         let f = LogicalType::Image.field("img", DataType::Binary);
         assert_eq!(LogicalType::of_field(&f), Some(LogicalType::Image));
         assert_eq!(LogicalType::Image.sql_type(), "IMAGE");
-        assert_eq!(LogicalType::Embedding(Some(3)).arrow_type(), Some(vector_type(3)));
+        assert_eq!(
+            LogicalType::Embedding(Some(3)).arrow_type(),
+            Some(vector_type(3))
+        );
     }
 }

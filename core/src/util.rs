@@ -20,7 +20,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -34,7 +36,10 @@ mod tests {
     #[test]
     fn suggests_close_names() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(did_you_mean("imges_dir", ["images_dir", "masks_dir"]), ", did you mean 'images_dir'?");
+        assert_eq!(
+            did_you_mean("imges_dir", ["images_dir", "masks_dir"]),
+            ", did you mean 'images_dir'?"
+        );
         assert_eq!(did_you_mean("zzz", ["images_dir"]), "");
     }
 }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use lakefeed_core::manifest::{self, Plan};
 use lakefeed_core::rows::RowsFile;
-use lakefeed_core::{Client, Format, FormatEnv, IngestOptions, WriteMode, build_format, find_format, formats, schema};
+use lakefeed_core::{
+    Client, Format, FormatEnv, IngestOptions, WriteMode, build_format, find_format, formats, schema,
+};
 use serde_json::{Map, Value};
 
 use super::args::{Cli, Command, IngestArgs, Mode, QueryArgs};
@@ -14,22 +16,39 @@ use super::{output, progress};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let default_store = || cli.store.clone().unwrap_or_else(|| PathBuf::from(lakefeed_core::client::DEFAULT_STORE));
+    let default_store = || {
+        cli.store
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(lakefeed_core::client::DEFAULT_STORE))
+    };
     match cli.command {
         Command::Formats { name } => list_formats(name.as_deref()),
         Command::ManifestSchema => {
-            writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&manifest::json_schema())?)?;
+            writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                serde_json::to_string_pretty(&manifest::json_schema())?
+            )?;
             Ok(())
         }
         Command::Validate { manifest } => {
             let plan = Plan::load(&manifest)?;
             let tables = plan.build_all()?;
-            writeln!(std::io::stdout().lock(), "{}: ok ({} tables)", manifest.display(), tables.len())?;
+            writeln!(
+                std::io::stdout().lock(),
+                "{}: ok ({} tables)",
+                manifest.display(),
+                tables.len()
+            )?;
             Ok(())
         }
         Command::Run { manifest } => {
             let plan = Plan::load(&manifest)?;
-            let store = cli.store.clone().or_else(|| plan.store_dir()).unwrap_or_else(default_store);
+            let store = cli
+                .store
+                .clone()
+                .or_else(|| plan.store_dir())
+                .unwrap_or_else(default_store);
             let client = Client::local(&store)?;
             let bar = progress::bar(None);
             let report = plan.run(&client, bar.as_ref().map(progress::callback));
@@ -53,7 +72,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
                 Command::Drop { table, if_exists } => Ok(client.drop_table(&table, if_exists)?),
                 Command::Index { table, column } => Ok(client.create_index(&table, &column)?),
-                Command::Formats { .. } | Command::ManifestSchema | Command::Validate { .. } | Command::Run { .. } => {
+                Command::Formats { .. }
+                | Command::ManifestSchema
+                | Command::Validate { .. }
+                | Command::Run { .. } => {
                     unreachable!("handled above")
                 }
             }
@@ -71,15 +93,28 @@ fn list_formats(name: Option<&str>) -> Result<()> {
         }
         Some(name) => {
             let d = find_format(name)?;
-            writeln!(out, "{}: {}\n\nexample options: {}\n\noptions schema:", d.name, d.description, d.example)?;
-            writeln!(out, "{}", serde_json::to_string_pretty(&(d.options_schema)())?)?;
+            writeln!(
+                out,
+                "{}: {}\n\nexample options: {}\n\noptions schema:",
+                d.name, d.description, d.example
+            )?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&(d.options_schema)())?
+            )?;
         }
     }
     Ok(())
 }
 
 fn ingest(client: &Client, args: IngestArgs) -> Result<()> {
-    let hints = schema::parse_hints(args.schema.iter().map(|s| split_pair(s, "--schema")).collect::<Result<Vec<_>>>()?)?;
+    let hints = schema::parse_hints(
+        args.schema
+            .iter()
+            .map(|s| split_pair(s, "--schema"))
+            .collect::<Result<Vec<_>>>()?,
+    )?;
     let env = FormatEnv::default();
     let format: Box<dyn Format> = if let Some(path) = &args.rows {
         Box::new(RowsFile::open(path, &hints)?)

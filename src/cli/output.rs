@@ -49,7 +49,9 @@ fn cell(col: &ArrayRef, row: usize) -> Result<String> {
     }
     Ok(match col.data_type() {
         DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
-            let size = json_value(col, row)?.as_str().map_or(0, |s| s.len().saturating_sub(2) / 2);
+            let size = json_value(col, row)?
+                .as_str()
+                .map_or(0, |s| s.len().saturating_sub(2) / 2);
             format!("<{size} bytes>")
         }
         _ => {
@@ -69,7 +71,12 @@ fn write_table(out: &mut impl Write, result: &QueryResult) -> Result<()> {
     let mut rows: Vec<Vec<String>> = Vec::new();
     for b in result.batches() {
         for r in 0..b.num_rows() {
-            rows.push(b.columns().iter().map(|c| cell(c, r)).collect::<Result<_>>()?);
+            rows.push(
+                b.columns()
+                    .iter()
+                    .map(|c| cell(c, r))
+                    .collect::<Result<_>>()?,
+            );
         }
     }
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -79,13 +86,33 @@ fn write_table(out: &mut impl Write, result: &QueryResult) -> Result<()> {
         }
     }
     let line = |cells: &[String]| -> String {
-        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join(" | ").trim_end().to_string()
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+            .trim_end()
+            .to_string()
     };
     writeln!(out, "{}", line(&header))?;
-    writeln!(out, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"))?;
+    writeln!(
+        out,
+        "{}",
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("-+-")
+    )?;
     for row in &rows {
         writeln!(out, "{}", line(row))?;
     }
-    writeln!(out, "({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" })?;
+    writeln!(
+        out,
+        "({} row{})",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    )?;
     Ok(())
 }

@@ -44,13 +44,25 @@ pub fn stderr(o: &Output) -> String {
 
 /// Asserts success and returns stdout.
 pub fn ok(o: Output) -> String {
-    assert!(o.status.success(), "lakefeed failed ({:?}):\nstdout: {}\nstderr: {}", o.status.code(), stdout(&o), stderr(&o));
+    assert!(
+        o.status.success(),
+        "lakefeed failed ({:?}):\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        stdout(&o),
+        stderr(&o)
+    );
     stdout(&o)
 }
 
 /// Asserts exit code 1 and returns stderr.
 pub fn fails(o: Output) -> String {
-    assert_eq!(o.status.code(), Some(1), "expected exit 1:\nstdout: {}\nstderr: {}", stdout(&o), stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "expected exit 1:\nstdout: {}\nstderr: {}",
+        stdout(&o),
+        stderr(&o)
+    );
     stderr(&o)
 }
 
@@ -66,13 +78,26 @@ pub fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("LAKEFEED_PYTHON") {
         return PathBuf::from(p);
     }
-    let venv = PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/lakefeed/venv/bin/python");
-    if venv.exists() { venv } else { PathBuf::from("python3") }
+    let venv = PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+        .join(".cache/lakefeed/venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
 }
 
 /// Counts rows with `SELECT count(*)` through the CLI.
 pub fn count(store: &Path, table: &str) -> i64 {
-    let out = ok(lakefeed(store, &["query", &format!("SELECT count(*) AS n FROM \"{table}\""), "--output", "json"]));
+    let out = ok(lakefeed(
+        store,
+        &[
+            "query",
+            &format!("SELECT count(*) AS n FROM \"{table}\""),
+            "--output",
+            "json",
+        ],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).expect("json output");
     v[0]["n"].as_i64().expect("a count")
 }

@@ -39,8 +39,14 @@ pub(crate) fn parse(ctx: &SessionContext, sql: &str) -> Result<Parsed> {
         .sql_to_statement(sql, &datafusion::config::Dialect::PostgreSQL)
         .map_err(|e| Error::Query(format!("cannot parse SQL: {e}")))?;
     let unsupported = |text: String| {
-        let kind = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
-        Error::Query(format!("statement '{kind} …' is not supported; use SELECT, EXPLAIN or CREATE INDEX"))
+        let kind = text
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Error::Query(format!(
+            "statement '{kind} …' is not supported; use SELECT, EXPLAIN or CREATE INDEX"
+        ))
     };
     match &stmt {
         DfStatement::Statement(inner) => match inner.as_ref() {
@@ -57,14 +63,24 @@ fn create_index_target(ci: &CreateIndex) -> Result<Parsed> {
     if let Some(using) = &ci.using {
         let u = using.to_string();
         if !u.eq_ignore_ascii_case("deeplake_index") {
-            return Err(Error::Query(format!("index type '{u}' is not supported; use USING deeplake_index")));
+            return Err(Error::Query(format!(
+                "index type '{u}' is not supported; use USING deeplake_index"
+            )));
         }
     }
-    let table = ci.table_name.0.last().map(|p| unquote(&p.to_string())).unwrap_or_default();
+    let table = ci
+        .table_name
+        .0
+        .last()
+        .map(|p| unquote(&p.to_string()))
+        .unwrap_or_default();
     let [column] = ci.columns.as_slice() else {
         return Err(Error::Query("CREATE INDEX takes exactly one column".into()));
     };
-    Ok(Parsed::CreateIndex { table, column: unquote(&column.column.expr.to_string()) })
+    Ok(Parsed::CreateIndex {
+        table,
+        column: unquote(&column.column.expr.to_string()),
+    })
 }
 
 fn unquote(s: &str) -> String {
@@ -72,19 +88,29 @@ fn unquote(s: &str) -> String {
 }
 
 /// Runs a SELECT-like statement against the tables of `conn`.
-pub(crate) async fn run(conn: &lancedb::Connection, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult> {
+pub(crate) async fn run(
+    conn: &lancedb::Connection,
+    sql: &str,
+    params: &[serde_json::Value],
+) -> Result<QueryResult> {
     let ctx = session();
     let stmt = match parse(&ctx, sql)? {
         Parsed::Plan(stmt) => *stmt,
-        Parsed::CreateIndex { .. } => return Err(Error::Query("CREATE INDEX is handled by the store".into())),
+        Parsed::CreateIndex { .. } => {
+            return Err(Error::Query("CREATE INDEX is handled by the store".into()));
+        }
     };
     let state = ctx.state();
     for table_ref in state.resolve_table_references(&stmt)? {
         let name = table_ref.table().to_string();
-        let table = conn.open_table(&name).execute().await.map_err(|e| match e {
-            lancedb::Error::TableNotFound { .. } => Error::TableNotFound(name.clone()),
-            other => Error::from(other),
-        })?;
+        let table = conn
+            .open_table(&name)
+            .execute()
+            .await
+            .map_err(|e| match e {
+                lancedb::Error::TableNotFound { .. } => Error::TableNotFound(name.clone()),
+                other => Error::from(other),
+            })?;
         let adapter = BaseTableAdapter::try_new(table.base_table().clone()).await?;
         ctx.register_table(table_ref, Arc::new(adapter))?;
     }

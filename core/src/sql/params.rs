@@ -19,7 +19,11 @@ pub(crate) fn check_count(plan: &LogicalPlan, given: usize) -> Result<usize> {
             .strip_prefix('$')
             .and_then(|n| n.parse().ok())
             .filter(|n| *n > 0)
-            .ok_or_else(|| Error::Query(format!("placeholder '{id}' is not supported; use $1, $2, …")))?;
+            .ok_or_else(|| {
+                Error::Query(format!(
+                    "placeholder '{id}' is not supported; use $1, $2, …"
+                ))
+            })?;
         max = max.max(n);
     }
     if max != given {
@@ -43,11 +47,15 @@ pub fn to_scalar(v: &Value) -> Result<ScalarValue> {
         },
         Value::String(s) => ScalarValue::Utf8(Some(s.clone())),
         Value::Array(items) => {
-            let floats: Option<Vec<f32>> = items.iter().map(|x| x.as_f64().map(|f| f as f32)).collect();
-            let floats = floats.ok_or_else(|| Error::Query(format!("parameter {v} is a list but not of numbers")))?;
+            let floats: Option<Vec<f32>> =
+                items.iter().map(|x| x.as_f64().map(|f| f as f32)).collect();
+            let floats = floats.ok_or_else(|| {
+                Error::Query(format!("parameter {v} is a list but not of numbers"))
+            })?;
             let n = floats.len() as i32;
             let field = Arc::new(Field::new("item", DataType::Float32, true));
-            let arr = FixedSizeListArray::try_new(field, n, Arc::new(Float32Array::from(floats)), None)?;
+            let arr =
+                FixedSizeListArray::try_new(field, n, Arc::new(Float32Array::from(floats)), None)?;
             ScalarValue::FixedSizeList(Arc::new(arr))
         }
         Value::Object(_) => ScalarValue::Utf8(Some(v.to_string())),
@@ -65,7 +73,10 @@ mod tests {
             ScalarValue::FixedSizeList(a) => assert_eq!(a.value_length(), 2),
             other => panic!("{other:?}"),
         }
-        assert_eq!(to_scalar(&serde_json::json!(3)).unwrap(), ScalarValue::Int64(Some(3)));
+        assert_eq!(
+            to_scalar(&serde_json::json!(3)).unwrap(),
+            ScalarValue::Int64(Some(3))
+        );
         assert!(to_scalar(&serde_json::json!(["a"])).is_err());
     }
 }

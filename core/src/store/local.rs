@@ -29,7 +29,9 @@ pub struct LocalStore {
 
 impl std::fmt::Debug for LocalStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalStore").field("root", &self.root).finish()
+        f.debug_struct("LocalStore")
+            .field("root", &self.root)
+            .finish()
     }
 }
 
@@ -37,9 +39,15 @@ impl LocalStore {
     /// Opens (creating if needed) the store directory `root`.
     pub fn open(root: impl AsRef<Path>) -> Result<Self> {
         let root = root.as_ref();
-        std::fs::create_dir_all(root)
-            .map_err(|e| Error::Store(format!("cannot create store directory {}: {e}", root.display())))?;
-        let root = root.canonicalize().map_err(|e| Error::Store(format!("{}: {e}", root.display())))?;
+        std::fs::create_dir_all(root).map_err(|e| {
+            Error::Store(format!(
+                "cannot create store directory {}: {e}",
+                root.display()
+            ))
+        })?;
+        let root = root
+            .canonicalize()
+            .map_err(|e| Error::Store(format!("{}: {e}", root.display())))?;
         let rt = Arc::new(
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -59,10 +67,12 @@ impl LocalStore {
 
     fn open_table(&self, table: &str) -> Result<Table> {
         validate_table_name(table)?;
-        self.rt.block_on(self.conn.open_table(table).execute()).map_err(|e| match e {
-            lancedb::Error::TableNotFound { .. } => Error::TableNotFound(table.to_string()),
-            other => other.into(),
-        })
+        self.rt
+            .block_on(self.conn.open_table(table).execute())
+            .map_err(|e| match e {
+                lancedb::Error::TableNotFound { .. } => Error::TableNotFound(table.to_string()),
+                other => other.into(),
+            })
     }
 }
 
@@ -83,10 +93,14 @@ impl TableStore for LocalStore {
 
     fn create_table(&self, table: &str, schema: SchemaRef) -> Result<()> {
         validate_table_name(table)?;
-        self.rt.block_on(self.conn.create_empty_table(table, schema).execute()).map_err(|e| match e {
-            lancedb::Error::TableAlreadyExists { name } => Error::Table(format!("table '{name}' already exists")),
-            other => other.into(),
-        })?;
+        self.rt
+            .block_on(self.conn.create_empty_table(table, schema).execute())
+            .map_err(|e| match e {
+                lancedb::Error::TableAlreadyExists { name } => {
+                    Error::Table(format!("table '{name}' already exists"))
+                }
+                other => other.into(),
+            })?;
         Ok(())
     }
 
@@ -103,7 +117,11 @@ impl TableStore for LocalStore {
         validate_table_name(table)?;
         let exists = self.list_tables()?.iter().any(|t| t == table);
         if !exists {
-            return if if_exists { Ok(()) } else { Err(Error::TableNotFound(table.to_string())) };
+            return if if_exists {
+                Ok(())
+            } else {
+                Err(Error::TableNotFound(table.to_string()))
+            };
         }
         self.rt.block_on(self.conn.drop_table(table, &[]))?;
         Ok(())
@@ -125,7 +143,13 @@ impl TableStore for LocalStore {
         Ok(self.rt.block_on(t.count_rows(None))? as u64)
     }
 
-    fn scan(&self, table: &str, columns: Option<&[String]>, filter: Option<&str>, batch_size: usize) -> Result<Batches> {
+    fn scan(
+        &self,
+        table: &str,
+        columns: Option<&[String]>,
+        filter: Option<&str>,
+        batch_size: usize,
+    ) -> Result<Batches> {
         let t = self.open_table(table)?;
         let mut q = t.query();
         if let Some(cols) = columns {
@@ -144,9 +168,14 @@ impl TableStore for LocalStore {
     }
 
     fn query(&self, sql_text: &str, params: &[serde_json::Value]) -> Result<QueryResult> {
-        if let sql::Parsed::CreateIndex { table, column } = sql::parse(&datafusion::prelude::SessionContext::new(), sql_text)? {
+        if let sql::Parsed::CreateIndex { table, column } =
+            sql::parse(&datafusion::prelude::SessionContext::new(), sql_text)?
+        {
             self.create_index(&table, &column)?;
-            return Ok(QueryResult::new(Arc::new(arrow::datatypes::Schema::empty()), vec![]));
+            return Ok(QueryResult::new(
+                Arc::new(arrow::datatypes::Schema::empty()),
+                vec![],
+            ));
         }
         self.rt.block_on(sql::run(&self.conn, sql_text, params))
     }
@@ -154,14 +183,18 @@ impl TableStore for LocalStore {
     fn create_index(&self, table: &str, column: &str) -> Result<()> {
         let t = self.open_table(table)?;
         let schema = self.rt.block_on(t.schema())?;
-        let field = schema.field_with_name(column).map_err(|_| {
-            Error::Table(format!("table '{table}' has no column '{column}'"))
-        })?;
+        let field = schema
+            .field_with_name(column)
+            .map_err(|_| Error::Table(format!("table '{table}' has no column '{column}'")))?;
         let rows = self.rt.block_on(t.count_rows(None))?;
         let index = match field.data_type() {
             DataType::FixedSizeList(_, _) => {
                 let partitions = ((rows as f64).sqrt() as u32).clamp(1, 256);
-                Index::IvfFlat(IvfFlatIndexBuilder::default().distance_type(DistanceType::Cosine).num_partitions(partitions))
+                Index::IvfFlat(
+                    IvfFlatIndexBuilder::default()
+                        .distance_type(DistanceType::Cosine)
+                        .num_partitions(partitions),
+                )
             }
             DataType::Utf8 | DataType::LargeUtf8 => Index::FTS(FtsIndexBuilder::default()),
             _ => Index::BTree(Default::default()),
@@ -172,6 +205,9 @@ impl TableStore for LocalStore {
     }
 
     fn location(&self, table: &str) -> String {
-        self.root.join(format!("{table}.lance")).to_string_lossy().to_string()
+        self.root
+            .join(format!("{table}.lance"))
+            .to_string_lossy()
+            .to_string()
     }
 }

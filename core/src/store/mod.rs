@@ -38,7 +38,13 @@ pub trait TableStore: Send + Sync {
 
     /// Streams the table's rows as batches of at most `batch_size`, optionally projected and filtered
     /// (`filter` is a SQL predicate).
-    fn scan(&self, table: &str, columns: Option<&[String]>, filter: Option<&str>, batch_size: usize) -> Result<Batches>;
+    fn scan(
+        &self,
+        table: &str,
+        columns: Option<&[String]>,
+        filter: Option<&str>,
+        batch_size: usize,
+    ) -> Result<Batches>;
 
     /// Runs SQL with `$1..$n` parameters bound (never spliced into the text).
     fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult>;

@@ -25,7 +25,9 @@ impl Drop for Handle {
 
 fn last_error(h: &Handle) -> String {
     // SAFETY: tjGetErrorStr2 returns a NUL-terminated static or handle-owned string.
-    unsafe { std::ffi::CStr::from_ptr(raw::tjGetErrorStr2(h.0)) }.to_string_lossy().into_owned()
+    unsafe { std::ffi::CStr::from_ptr(raw::tjGetErrorStr2(h.0)) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Decodes `jpeg` at the smallest DCT scale (1/8, 1/4, 1/2 or 1) whose longer side stays at least `min_side`
@@ -39,12 +41,25 @@ pub fn decode_scaled(jpeg: &[u8], min_side: u32) -> Result<Rgb, String> {
     let len = jpeg.len() as std::os::raw::c_ulong;
     let (mut w, mut ht, mut subsamp, mut cs) = (0, 0, 0, 0);
     // SAFETY: the buffer and length describe `jpeg`; the out-pointers are valid locals.
-    let rc = unsafe { raw::tjDecompressHeader3(h.0, jpeg.as_ptr(), len, &mut w, &mut ht, &mut subsamp, &mut cs) };
+    let rc = unsafe {
+        raw::tjDecompressHeader3(
+            h.0,
+            jpeg.as_ptr(),
+            len,
+            &mut w,
+            &mut ht,
+            &mut subsamp,
+            &mut cs,
+        )
+    };
     if rc != 0 || w <= 0 || ht <= 0 {
         return Err(format!("not a readable JPEG: {}", last_error(&h)));
     }
     let longer = w.max(ht) as u32;
-    let denom = [8u32, 4, 2, 1].into_iter().find(|d| longer.div_ceil(*d) >= min_side).unwrap_or(1);
+    let denom = [8u32, 4, 2, 1]
+        .into_iter()
+        .find(|d| longer.div_ceil(*d) >= min_side)
+        .unwrap_or(1);
     let sw = (w as u32).div_ceil(denom);
     let sh = (ht as u32).div_ceil(denom);
     let mut pixels = vec![0u8; sw as usize * sh as usize * 3];
@@ -68,13 +83,25 @@ pub fn decode_scaled(jpeg: &[u8], min_side: u32) -> Result<Rgb, String> {
         // treat every failure as a failed thumbnail.
         return Err(format!("JPEG decode failed: {msg}"));
     }
-    Ok(Rgb { width: sw, height: sh, pixels })
+    Ok(Rgb {
+        width: sw,
+        height: sh,
+        pixels,
+    })
 }
 
 /// Encodes packed RGB8 as a baseline JPEG at `quality`, 4:2:0.
 pub fn encode(width: u32, height: u32, rgb: &[u8], quality: i32) -> Result<Vec<u8>, String> {
-    let image = turbojpeg::Image { pixels: rgb, width: width as usize, pitch: width as usize * 3, height: height as usize, format: turbojpeg::PixelFormat::RGB };
-    turbojpeg::compress(image, quality, turbojpeg::Subsamp::Sub2x2).map(|b| b.to_vec()).map_err(|e| e.to_string())
+    let image = turbojpeg::Image {
+        pixels: rgb,
+        width: width as usize,
+        pitch: width as usize * 3,
+        height: height as usize,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    turbojpeg::compress(image, quality, turbojpeg::Subsamp::Sub2x2)
+        .map(|b| b.to_vec())
+        .map_err(|e| e.to_string())
 }
 
 /// The EXIF orientation (1–8) stored in a JPEG's APP1 segment, if any.

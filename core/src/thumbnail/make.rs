@@ -31,9 +31,15 @@ pub fn fit(w: u32, h: u32, bx: u32) -> (u32, u32) {
         return (w.max(1), h.max(1));
     }
     if w >= h {
-        (bx, ((h as f64 * bx as f64 / w as f64).round() as u32).max(1))
+        (
+            bx,
+            ((h as f64 * bx as f64 / w as f64).round() as u32).max(1),
+        )
     } else {
-        (((w as f64 * bx as f64 / h as f64).round() as u32).max(1), bx)
+        (
+            ((w as f64 * bx as f64 / h as f64).round() as u32).max(1),
+            bx,
+        )
     }
 }
 
@@ -43,17 +49,25 @@ pub fn thumbnails(bytes: &[u8]) -> Result<Vec<Thumb>, String> {
     let (w, h) = (src.width(), src.height());
     let mut resizer = Resizer::new();
     let opts = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
-    let mut current = FirImage::from_vec_u8(w, h, src.into_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
+    let mut current =
+        FirImage::from_vec_u8(w, h, src.into_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(BOXES.len());
     for bx in BOXES {
         let (tw, th) = fit(w, h, bx);
         if (tw, th) != (current.width(), current.height()) {
             let mut dst = FirImage::new(tw, th, PixelType::U8x3);
-            resizer.resize(&current, &mut dst, &opts).map_err(|e| e.to_string())?;
+            resizer
+                .resize(&current, &mut dst, &opts)
+                .map_err(|e| e.to_string())?;
             current = dst;
         }
         let jpeg = jpeg::encode(tw, th, current.buffer(), QUALITY)?;
-        out.push(Thumb { dimension: format!("{bx}x{bx}"), width: tw, height: th, jpeg });
+        out.push(Thumb {
+            dimension: format!("{bx}x{bx}"),
+            width: tw,
+            height: th,
+            jpeg,
+        });
     }
     Ok(out)
 }
@@ -63,22 +77,33 @@ pub fn thumbnails(bytes: &[u8]) -> Result<Vec<Thumb>, String> {
 fn decode(bytes: &[u8]) -> Result<RgbImage, String> {
     if bytes.starts_with(&[0xFF, 0xD8]) {
         let rgb = jpeg::decode_scaled(bytes, BOXES[0])?;
-        let img = RgbImage::from_raw(rgb.width, rgb.height, rgb.pixels).ok_or("decoded JPEG has the wrong size")?;
+        let img = RgbImage::from_raw(rgb.width, rgb.height, rgb.pixels)
+            .ok_or("decoded JPEG has the wrong size")?;
         let mut dynimg = DynamicImage::ImageRgb8(img);
-        if let Some(o) = jpeg::exif_orientation(bytes).and_then(image::metadata::Orientation::from_exif) {
+        if let Some(o) =
+            jpeg::exif_orientation(bytes).and_then(image::metadata::Orientation::from_exif)
+        {
             dynimg.apply_orientation(o);
         }
         return Ok(dynimg.into_rgb8());
     }
-    let reader = ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
     if reader.format().is_none() {
         return Err("not a recognised image format".into());
     }
     let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
     img.apply_orientation(orientation);
-    Ok(if img.color().has_alpha() { over_white(&img.into_rgba8()) } else { img.into_rgb8() })
+    Ok(if img.color().has_alpha() {
+        over_white(&img.into_rgba8())
+    } else {
+        img.into_rgb8()
+    })
 }
 
 fn over_white(rgba: &image::RgbaImage) -> RgbImage {
@@ -106,11 +131,23 @@ mod tests {
     fn png_with_alpha_and_exif_free_jpeg() {
         let mut png = Vec::new();
         let img = image::RgbaImage::from_pixel(300, 150, image::Rgba([255, 0, 0, 0]));
-        DynamicImage::ImageRgba8(img).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        DynamicImage::ImageRgba8(img)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
         let t = thumbnails(&png).unwrap();
-        assert_eq!(t.iter().map(|t| (t.width, t.height)).collect::<Vec<_>>(), vec![(256, 128), (128, 64), (64, 32), (32, 16)]);
-        let px = image::load_from_memory(&t[0].jpeg).unwrap().into_rgb8().get_pixel(5, 5).0;
-        assert!(px.iter().all(|c| *c > 240), "transparent became {px:?}, not white");
+        assert_eq!(
+            t.iter().map(|t| (t.width, t.height)).collect::<Vec<_>>(),
+            vec![(256, 128), (128, 64), (64, 32), (32, 16)]
+        );
+        let px = image::load_from_memory(&t[0].jpeg)
+            .unwrap()
+            .into_rgb8()
+            .get_pixel(5, 5)
+            .0;
+        assert!(
+            px.iter().all(|c| *c > 240),
+            "transparent became {px:?}, not white"
+        );
         let jpg = jpeg::encode(400, 100, &vec![128u8; 400 * 100 * 3], 90).unwrap();
         let t = thumbnails(&jpg).unwrap();
         assert_eq!((t[0].width, t[0].height), (256, 64));

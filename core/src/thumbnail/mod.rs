@@ -46,12 +46,22 @@ impl SideStage for ThumbnailStage {
         thumbnails_schema()
     }
 
-    fn derive(&self, source_table: &str, batch: &RecordBatch, columns: &[String], ctx: &IngestContext) -> Result<Option<RecordBatch>> {
+    fn derive(
+        &self,
+        source_table: &str,
+        batch: &RecordBatch,
+        columns: &[String],
+        ctx: &IngestContext,
+    ) -> Result<Option<RecordBatch>> {
         let ids = row_ids(batch);
         let mut made: Vec<(usize, &str, Vec<Thumb>)> = Vec::new();
         for col_name in columns {
-            let Some(col) = batch.column_by_name(col_name) else { continue };
-            let Some(bytes) = binary_values(col) else { continue };
+            let Some(col) = batch.column_by_name(col_name) else {
+                continue;
+            };
+            let Some(bytes) = binary_values(col) else {
+                continue;
+            };
             let results: Vec<(usize, std::result::Result<Vec<Thumb>, String>)> = bytes
                 .par_iter()
                 .enumerate()
@@ -60,7 +70,10 @@ impl SideStage for ThumbnailStage {
             for (row, r) in results {
                 match r {
                     Ok(t) => made.push((row, col_name, t)),
-                    Err(e) => ctx.warn(format!("thumbnail of {source_table}.{col_name} row '{}' failed: {e}", ids[row])),
+                    Err(e) => ctx.warn(format!(
+                        "thumbnail of {source_table}.{col_name} row '{}' failed: {e}",
+                        ids[row]
+                    )),
                 }
             }
         }
@@ -68,8 +81,12 @@ impl SideStage for ThumbnailStage {
             return Ok(None);
         }
         let n = made.len() * BOXES.len();
-        let (mut fid, mut tn, mut cn, mut dim) =
-            (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+        let (mut fid, mut tn, mut cn, mut dim) = (
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+        );
         let mut content = BinaryBuilder::with_capacity(n, 0);
         for (row, col, thumbs) in made {
             for t in thumbs {
@@ -80,8 +97,13 @@ impl SideStage for ThumbnailStage {
                 content.append_value(&t.jpeg);
             }
         }
-        let cols: Vec<ArrayRef> =
-            vec![Arc::new(fid.finish()), Arc::new(tn.finish()), Arc::new(cn.finish()), Arc::new(dim.finish()), Arc::new(content.finish())];
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(fid.finish()),
+            Arc::new(tn.finish()),
+            Arc::new(cn.finish()),
+            Arc::new(dim.finish()),
+            Arc::new(content.finish()),
+        ];
         Ok(Some(RecordBatch::try_new(thumbnails_schema(), cols)?))
     }
 }
@@ -89,15 +111,30 @@ impl SideStage for ThumbnailStage {
 /// The ids thumbnails are keyed by: the row's `id` when the table has one, else a UUIDv5 of the row's binary
 /// values, so it stays the same across re-runs.
 fn row_ids(batch: &RecordBatch) -> Vec<String> {
-    if let Some(id) = batch.column_by_name("id").and_then(|c| c.as_string_opt::<i32>()) {
-        return (0..batch.num_rows()).map(|i| if id.is_null(i) { String::new() } else { id.value(i).to_string() }).collect();
+    if let Some(id) = batch
+        .column_by_name("id")
+        .and_then(|c| c.as_string_opt::<i32>())
+    {
+        return (0..batch.num_rows())
+            .map(|i| {
+                if id.is_null(i) {
+                    String::new()
+                } else {
+                    id.value(i).to_string()
+                }
+            })
+            .collect();
     }
     (0..batch.num_rows())
         .map(|i| {
             let key: Vec<u8> = batch
                 .columns()
                 .iter()
-                .filter_map(|c| c.as_binary_opt::<i32>().filter(|b| !b.is_null(i)).map(|b| b.value(i).to_vec()))
+                .filter_map(|c| {
+                    c.as_binary_opt::<i32>()
+                        .filter(|b| !b.is_null(i))
+                        .map(|b| b.value(i).to_vec())
+                })
                 .flatten()
                 .collect();
             uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &key).to_string()

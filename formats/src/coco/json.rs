@@ -102,7 +102,10 @@ pub struct Captions {
 pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let file = File::open(path).map_err(|e| Error::from_io(path, &e))?;
     serde_json::from_reader(BufReader::with_capacity(1 << 20, file)).map_err(|e| {
-        Error::bad_source(path, format!("line {}, column {}: {e}", e.line(), e.column()))
+        Error::bad_source(
+            path,
+            format!("line {}, column {}: {e}", e.line(), e.column()),
+        )
     })
 }
 
@@ -111,8 +114,13 @@ pub fn require_dir(path: &Path, what: &str) -> Result<()> {
     if path.is_dir() {
         Ok(())
     } else if path.exists() {
-        Err(Error::bad_source(path, format!("{what} is not a directory")))
+        Err(Error::bad_source(
+            path,
+            format!("{what} is not a directory"),
+        ))
     } else {
-        Err(Error::FileNotFound { path: path.to_path_buf() })
+        Err(Error::FileNotFound {
+            path: path.to_path_buf(),
+        })
     }
 }

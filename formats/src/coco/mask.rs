@@ -22,7 +22,12 @@ impl Rle {
     pub fn new(h: u32, w: u32, counts: Vec<u32>) -> Result<Self, MaskError> {
         let total: u64 = counts.iter().map(|c| u64::from(*c)).sum();
         if total != u64::from(h) * u64::from(w) {
-            return Err(format!("RLE counts sum to {total}, not h·w = {}·{} = {}", h, w, u64::from(h) * u64::from(w)));
+            return Err(format!(
+                "RLE counts sum to {total}, not h·w = {}·{} = {}",
+                h,
+                w,
+                u64::from(h) * u64::from(w)
+            ));
         }
         Ok(Self { h, w, counts })
     }
@@ -52,10 +57,15 @@ pub fn from_string(s: &str, h: u32, w: u32) -> Result<Rle, MaskError> {
     while p < bytes.len() {
         let (mut x, mut k, mut more) = (0i64, 0u32, true);
         while more {
-            let Some(&byte) = bytes.get(p) else { return Err("compressed RLE string ends inside a number".into()) };
+            let Some(&byte) = bytes.get(p) else {
+                return Err("compressed RLE string ends inside a number".into());
+            };
             let c = i64::from(byte) - 48;
             if !(0..64).contains(&c) || k > 12 {
-                return Err(format!("bad character {:?} in compressed RLE", byte as char));
+                return Err(format!(
+                    "bad character {:?} in compressed RLE",
+                    byte as char
+                ));
             }
             x |= (c & 0x1f) << (5 * k);
             more = c & 0x20 != 0;
@@ -68,7 +78,9 @@ pub fn from_string(s: &str, h: u32, w: u32) -> Result<Rle, MaskError> {
         if counts.len() > 2 {
             x += i64::from(counts[counts.len() - 2]);
         }
-        counts.push(u32::try_from(x).map_err(|_| format!("negative run length {x} in compressed RLE"))?);
+        counts.push(
+            u32::try_from(x).map_err(|_| format!("negative run length {x} in compressed RLE"))?,
+        );
     }
     Rle::new(h, w, counts)
 }
@@ -78,11 +90,16 @@ pub fn from_string(s: &str, h: u32, w: u32) -> Result<Rle, MaskError> {
 pub fn from_polygon(xy: &[f64], h: u32, w: u32) -> Result<Rle, MaskError> {
     let k = xy.len() / 2;
     if xy.len() % 2 != 0 || k < 3 {
-        return Err(format!("polygon with {} coordinates: at least 3 points (6 numbers) are needed", xy.len()));
+        return Err(format!(
+            "polygon with {} coordinates: at least 3 points (6 numbers) are needed",
+            xy.len()
+        ));
     }
     let scale = 5.0f64;
     let mut x: Vec<i64> = (0..k).map(|j| (scale * xy[2 * j] + 0.5) as i64).collect();
-    let mut y: Vec<i64> = (0..k).map(|j| (scale * xy[2 * j + 1] + 0.5) as i64).collect();
+    let mut y: Vec<i64> = (0..k)
+        .map(|j| (scale * xy[2 * j + 1] + 0.5) as i64)
+        .collect();
     x.push(x[0]);
     y.push(y[0]);
     let (mut u, mut v): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
@@ -96,7 +113,11 @@ pub fn from_polygon(xy: &[f64], h: u32, w: u32) -> Result<Rle, MaskError> {
             std::mem::swap(&mut ys, &mut ye);
         }
         if dx >= dy {
-            let s = if dx == 0 { 0.0 } else { (ye - ys) as f64 / dx as f64 };
+            let s = if dx == 0 {
+                0.0
+            } else {
+                (ye - ys) as f64 / dx as f64
+            };
             for d in 0..=dx {
                 let t = if flip { dx - d } else { d };
                 u.push(t + xs);
@@ -169,9 +190,16 @@ mod tests {
         // A 4×4 square from (1,1) to (5,5) in a 8×8 image: pycocotools gives rows/cols 1..=4.
         let rle = from_polygon(&[1.0, 1.0, 5.0, 1.0, 5.0, 5.0, 1.0, 5.0], 8, 8).unwrap();
         let m = dense(&rle);
-        let on: Vec<(usize, usize)> = (0..64).filter(|i| m[*i] == 1).map(|i| (i % 8, i / 8)).collect();
+        let on: Vec<(usize, usize)> = (0..64)
+            .filter(|i| m[*i] == 1)
+            .map(|i| (i % 8, i / 8))
+            .collect();
         assert_eq!(on.len(), 16, "{on:?}");
-        assert!(on.iter().all(|(x, y)| (1..=4).contains(x) && (1..=4).contains(y)), "{on:?}");
+        assert!(
+            on.iter()
+                .all(|(x, y)| (1..=4).contains(x) && (1..=4).contains(y)),
+            "{on:?}"
+        );
     }
 
     #[test]
@@ -182,6 +210,10 @@ mod tests {
         assert_eq!(rle.counts, vec![0, 2, 0, 2]);
         assert_eq!(dense(&rle), vec![1, 1, 1, 1]);
         assert!(from_string("05", 2, 2).unwrap_err().contains("sum to 5"));
-        assert!(from_polygon(&[0.0, 0.0, 1.0, 1.0], 4, 4).unwrap_err().contains("at least 3 points"));
+        assert!(
+            from_polygon(&[0.0, 0.0, 1.0, 1.0], 4, 4)
+                .unwrap_err()
+                .contains("at least 3 points")
+        );
     }
 }

@@ -9,10 +9,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lakefeed_core::arrow::array::{ArrayRef, BinaryBuilder, Int64Builder, RecordBatch, StringBuilder};
+use lakefeed_core::arrow::array::{
+    ArrayRef, BinaryBuilder, Int64Builder, RecordBatch, StringBuilder,
+};
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
 use lakefeed_core::{
-    Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result, options_schema, parse_options,
+    Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result,
+    options_schema, parse_options,
 };
 use rayon::prelude::*;
 use schemars::JsonSchema;
@@ -74,14 +77,21 @@ pub struct Coco {
 
 impl std::fmt::Debug for Coco {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Coco").field("images_dir", &self.images_dir).field("images", &self.images.len()).finish()
+        f.debug_struct("Coco")
+            .field("images_dir", &self.images_dir)
+            .field("images", &self.images.len())
+            .finish()
     }
 }
 
 /// A file option: an existing path relative to the base, else a name inside `dir`.
 fn locate(env: &FormatEnv, dir: &Path, given: &str) -> PathBuf {
     let direct = env.resolve(given);
-    if direct.exists() || given.contains('/') { direct } else { dir.join(given) }
+    if direct.exists() || given.contains('/') {
+        direct
+    } else {
+        dir.join(given)
+    }
 }
 
 impl Coco {
@@ -89,10 +99,16 @@ impl Coco {
     pub fn new(o: CocoOptions, env: &FormatEnv) -> Result<Self> {
         let images_dir = env.resolve(&o.images_dir);
         json::require_dir(&images_dir, "images_dir")?;
-        let split = images_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let split = images_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let ann_dir = match &o.annotations_dir {
             Some(d) => env.resolve(d),
-            None => images_dir.parent().map(|p| p.join("annotations")).unwrap_or_else(|| PathBuf::from("annotations")),
+            None => images_dir
+                .parent()
+                .map(|p| p.join("annotations"))
+                .unwrap_or_else(|| PathBuf::from("annotations")),
         };
         let instances_path = match &o.instances_json {
             Some(p) => locate(env, &ann_dir, p),
@@ -173,15 +189,25 @@ impl Coco {
         let image = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
-                ctx.skip(&path, format!("image {} missing or unreadable: {e}", info.id));
+                ctx.skip(
+                    &path,
+                    format!("image {} missing or unreadable: {e}", info.id),
+                );
                 return None;
             }
         };
-        let anns: Vec<&Annotation> =
-            self.by_image.get(&info.id).map(|v| v.iter().map(|i| &self.annotations[*i]).collect()).unwrap_or_default();
+        let anns: Vec<&Annotation> = self
+            .by_image
+            .get(&info.id)
+            .map(|v| v.iter().map(|i| &self.annotations[*i]).collect())
+            .unwrap_or_default();
         let (label, problems) = paint(&anns, info.height, info.width);
         for (ann, why) in problems {
-            ctx.warn(format!("{}: image {} annotation {ann} left out of the mask: {why}", self.images_dir.display(), info.id));
+            ctx.warn(format!(
+                "{}: image {} annotation {ann} left out of the mask: {why}",
+                self.images_dir.display(),
+                info.id
+            ));
         }
         let mask = match png(label, info.height, info.width) {
             Ok(m) => m,
@@ -228,7 +254,10 @@ impl Format for Coco {
         Ok(Box::new(std::iter::from_fn(move || {
             while start < me.images.len() {
                 let end = (start + me.batch_size).min(me.images.len());
-                let rows: Vec<RowOut> = me.images[start..end].par_iter().filter_map(|info| me.row(info, &ctx)).collect();
+                let rows: Vec<RowOut> = me.images[start..end]
+                    .par_iter()
+                    .filter_map(|info| me.row(info, &ctx))
+                    .collect();
                 start = end;
                 if !rows.is_empty() {
                     return Some(batch(&rows, &me.categories));

@@ -9,10 +9,17 @@ use super::mask::{self, Rle};
 /// The RLEs of one annotation's segmentation for an `h`×`w` image.
 pub fn rles(seg: &Segmentation, h: u32, w: u32) -> Result<Vec<Rle>, String> {
     match seg {
-        Segmentation::Polygons(polys) => polys.iter().map(|p| mask::from_polygon(p, h, w)).collect(),
-        Segmentation::Rle { counts, size: [rh, rw] } => {
+        Segmentation::Polygons(polys) => {
+            polys.iter().map(|p| mask::from_polygon(p, h, w)).collect()
+        }
+        Segmentation::Rle {
+            counts,
+            size: [rh, rw],
+        } => {
             if (*rh, *rw) != (h, w) {
-                return Err(format!("RLE size {rh}x{rw} differs from the image's {h}x{w}"));
+                return Err(format!(
+                    "RLE size {rh}x{rw} differs from the image's {h}x{w}"
+                ));
             }
             Ok(vec![match counts {
                 Counts::List(c) => Rle::new(h, w, c.clone())?,
@@ -29,10 +36,15 @@ pub fn paint(anns: &[&Annotation], h: u32, w: u32) -> (Vec<u16>, Vec<(i64, Strin
     let mut problems = Vec::new();
     for ann in anns {
         let Ok(value) = u16::try_from(ann.category_id) else {
-            problems.push((ann.id, format!("category_id {} does not fit a 16-bit mask", ann.category_id)));
+            problems.push((
+                ann.id,
+                format!("category_id {} does not fit a 16-bit mask", ann.category_id),
+            ));
             continue;
         };
-        let Some(seg) = &ann.segmentation else { continue };
+        let Some(seg) = &ann.segmentation else {
+            continue;
+        };
         match rles(seg, h, w) {
             Ok(rles) => rles.iter().for_each(|r| r.paint(&mut label, value)),
             Err(e) => problems.push((ann.id, e)),
@@ -51,11 +63,14 @@ pub fn png(label: Vec<u16>, h: u32, w: u32) -> Result<Vec<u8>, String> {
     );
     if label.iter().all(|v| *v <= 255) {
         let bytes: Vec<u8> = label.into_iter().map(|v| v as u8).collect();
-        enc.write_image(&bytes, w, h, image::ExtendedColorType::L8).map_err(|e| e.to_string())?;
+        enc.write_image(&bytes, w, h, image::ExtendedColorType::L8)
+            .map_err(|e| e.to_string())?;
     } else {
-        let img: ImageBuffer<Luma<u16>, Vec<u16>> = ImageBuffer::from_raw(w, h, label).ok_or("mask has the wrong size")?;
+        let img: ImageBuffer<Luma<u16>, Vec<u16>> =
+            ImageBuffer::from_raw(w, h, label).ok_or("mask has the wrong size")?;
         let bytes: Vec<u8> = img.as_raw().iter().flat_map(|v| v.to_ne_bytes()).collect();
-        enc.write_image(&bytes, w, h, image::ExtendedColorType::L16).map_err(|e| e.to_string())?;
+        enc.write_image(&bytes, w, h, image::ExtendedColorType::L16)
+            .map_err(|e| e.to_string())?;
     }
     Ok(out)
 }

@@ -7,10 +7,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lakefeed_core::arrow::array::{ArrayRef, BinaryBuilder, Int64Builder, RecordBatch, StringBuilder};
+use lakefeed_core::arrow::array::{
+    ArrayRef, BinaryBuilder, Int64Builder, RecordBatch, StringBuilder,
+};
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
 use lakefeed_core::{
-    Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result, options_schema, parse_options,
+    Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result,
+    options_schema, parse_options,
 };
 use rayon::prelude::*;
 use schemars::JsonSchema;
@@ -93,7 +96,11 @@ impl Panoptic {
             }
         }
         if !missing.is_empty() {
-            tracing::warn!(count = missing.len(), first = missing[0], "panoptic annotations without an image entry left out");
+            tracing::warn!(
+                count = missing.len(),
+                first = missing[0],
+                "panoptic annotations without an image entry left out"
+            );
         }
         Ok(Self {
             images_dir,
@@ -129,13 +136,21 @@ struct RowOut {
 }
 
 impl Panoptic {
-    fn row(&self, info: &ImageInfo, ann: &PanopticAnnotation, ctx: &IngestContext) -> Option<RowOut> {
+    fn row(
+        &self,
+        info: &ImageInfo,
+        ann: &PanopticAnnotation,
+        ctx: &IngestContext,
+    ) -> Option<RowOut> {
         let image_path = self.images_dir.join(&info.file_name);
         let mask_path = self.masks_dir.join(&ann.file_name);
         let read = |p: &PathBuf, what: &str| match std::fs::read(p) {
             Ok(b) => Some(b),
             Err(e) => {
-                ctx.skip(p, format!("{what} of image {} missing or unreadable: {e}", info.id));
+                ctx.skip(
+                    p,
+                    format!("{what} of image {} missing or unreadable: {e}", info.id),
+                );
                 None
             }
         };
@@ -146,7 +161,12 @@ impl Panoptic {
                 ctx.warn(format!("{}: {problem}", mask_path.display()));
             }
         }
-        Some(RowOut { info: info.clone(), ann: ann.clone(), image, mask })
+        Some(RowOut {
+            info: info.clone(),
+            ann: ann.clone(),
+            image,
+            mask,
+        })
     }
 }
 
@@ -166,7 +186,10 @@ impl Format for Panoptic {
         Ok(Box::new(std::iter::from_fn(move || {
             while start < me.entries.len() {
                 let end = (start + me.batch_size).min(me.entries.len());
-                let rows: Vec<RowOut> = me.entries[start..end].par_iter().filter_map(|(i, a)| me.row(i, a, &ctx)).collect();
+                let rows: Vec<RowOut> = me.entries[start..end]
+                    .par_iter()
+                    .filter_map(|(i, a)| me.row(i, a, &ctx))
+                    .collect();
                 start = end;
                 if !rows.is_empty() {
                     return Some(batch(&rows, &me.categories));
@@ -181,8 +204,12 @@ fn batch(rows: &[RowOut], categories: &str) -> Result<RecordBatch> {
     let mut id = Int64Builder::new();
     let (mut image, mut mask) = (BinaryBuilder::new(), BinaryBuilder::new());
     let (mut width, mut height) = (Int64Builder::new(), Int64Builder::new());
-    let (mut filename, mut mask_filename, mut segments, mut cats) =
-        (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+    let (mut filename, mut mask_filename, mut segments, mut cats) = (
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+    );
     for r in rows {
         id.append_value(r.info.id);
         image.append_value(&r.image);
@@ -209,7 +236,10 @@ fn batch(rows: &[RowOut], categories: &str) -> Result<RecordBatch> {
 }
 
 fn build(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {
-    Ok(Box::new(Panoptic::new(parse_options("coco-panoptic", options)?, env)?))
+    Ok(Box::new(Panoptic::new(
+        parse_options("coco-panoptic", options)?,
+        env,
+    )?))
 }
 
 inventory::submit! {

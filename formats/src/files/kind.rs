@@ -20,7 +20,11 @@ pub enum Kind {
 impl Kind {
     /// The kind of `path`, from its extension (case-insensitive).
     pub fn of(path: &Path) -> Self {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match ext.as_str() {
             "mp4" | "mov" | "avi" | "mkv" | "webm" => Self::Video,
             "jpg" | "jpeg" | "png" | "gif" | "bmp" | "webp" => Self::Image,

@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 
 use lakefeed_core::arrow::array::RecordBatch;
 use lakefeed_core::arrow::datatypes::{Schema, SchemaRef};
-use lakefeed_core::{Batches, Format, FormatDescriptor, FormatEnv, IngestContext, Result, options_schema, parse_options};
+use lakefeed_core::{
+    Batches, Format, FormatDescriptor, FormatEnv, IngestContext, Result, options_schema,
+    parse_options,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -75,12 +78,18 @@ impl Files {
     /// Expands the paths; a missing named path is an error before any row.
     pub fn new(options: FilesOptions, env: &FormatEnv) -> Result<Self> {
         if !(options.segment_seconds > 0.0 && options.pdf_dpi > 0.0) {
-            return Err(lakefeed_core::Error::Ingest("segment_seconds and pdf_dpi must be positive".into()));
+            return Err(lakefeed_core::Error::Ingest(
+                "segment_seconds and pdf_dpi must be positive".into(),
+            ));
         }
         text::Chunker::new(options.chunk_size, options.chunk_overlap)?;
         let files = paths::expand(&options.paths, env)?;
         let kinds: BTreeSet<Kind> = files.iter().map(|p| Kind::of(p)).collect();
-        Ok(Self { schema: rows::schema_for(&kinds), files, options })
+        Ok(Self {
+            schema: rows::schema_for(&kinds),
+            files,
+            options,
+        })
     }
 }
 
@@ -91,21 +100,35 @@ impl Format for Files {
 
     /// Only page renders and image files get thumbnails; video thumbnails are already small.
     fn image_columns(&self, schema: &Schema) -> Vec<String> {
-        schema.field_with_name("image").map(|_| vec!["image".to_string()]).unwrap_or_default()
+        schema
+            .field_with_name("image")
+            .map(|_| vec!["image".to_string()])
+            .unwrap_or_default()
     }
 
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
         if self.files.iter().any(|p| Kind::of(p) == Kind::Pdf) {
             pdf::pdfium()?;
         }
-        let window = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+        let window = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .max(2);
         let jobs: Vec<(PathBuf, Job)> = self
             .files
             .iter()
-            .map(|p| (p.clone(), job(p.clone(), self.options.clone(), self.schema.clone())))
+            .map(|p| {
+                (
+                    p.clone(),
+                    job(p.clone(), self.options.clone(), self.schema.clone()),
+                )
+            })
             .collect();
         let parts = Ordered::new(jobs, window, HOLD_BYTES, ctx.clone());
-        Ok(Box::new(Rebatch { parts, schema: self.schema.clone(), pending: Vec::new() }))
+        Ok(Box::new(Rebatch {
+            parts,
+            schema: self.schema.clone(),
+            pending: Vec::new(),
+        }))
     }
 }
 
@@ -149,25 +172,47 @@ fn job(path: PathBuf, options: FilesOptions, schema: SchemaRef) -> Job {
 }
 
 /// Rows of an image, text or other file, read whole.
-fn small_file_rows(path: &Path, kind: Kind, options: &FilesOptions) -> std::result::Result<Vec<Row>, String> {
+fn small_file_rows(
+    path: &Path,
+    kind: Kind,
+    options: &FilesOptions,
+) -> std::result::Result<Vec<Row>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("unreadable: {e}"))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     Ok(match kind {
         Kind::Image => {
             image::check(&bytes)?;
-            vec![Row { chunk_index: None, image: Some(bytes), text: Some(format!("Image: {name}")), filename: Some(name), ..Default::default() }]
+            vec![Row {
+                chunk_index: None,
+                image: Some(bytes),
+                text: Some(format!("Image: {name}")),
+                filename: Some(name),
+                ..Default::default()
+            }]
         }
         Kind::Text => {
-            let chunker = text::Chunker::new(options.chunk_size, options.chunk_overlap).map_err(|e| e.to_string())?;
+            let chunker = text::Chunker::new(options.chunk_size, options.chunk_overlap)
+                .map_err(|e| e.to_string())?;
             let decoded = text::decode(&bytes);
             chunker
                 .chunks(&decoded)
                 .into_iter()
                 .enumerate()
-                .map(|(i, c)| Row { chunk_index: Some(i as i64), text: Some(c.to_string()), ..Default::default() })
+                .map(|(i, c)| Row {
+                    chunk_index: Some(i as i64),
+                    text: Some(c.to_string()),
+                    ..Default::default()
+                })
                 .collect()
         }
-        _ => vec![Row { data: Some(bytes), filename: Some(name), ..Default::default() }],
+        _ => vec![Row {
+            data: Some(bytes),
+            filename: Some(name),
+            ..Default::default()
+        }],
     })
 }
 
@@ -184,7 +229,11 @@ impl Iterator for Rebatch {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let rows: usize = self.pending.iter().map(RecordBatch::num_rows).sum();
-            let bytes: usize = self.pending.iter().map(RecordBatch::get_array_memory_size).sum();
+            let bytes: usize = self
+                .pending
+                .iter()
+                .map(RecordBatch::get_array_memory_size)
+                .sum();
             if rows >= BATCH_ROWS || bytes >= BATCH_BYTES {
                 return Some(self.take());
             }
@@ -201,7 +250,10 @@ impl Iterator for Rebatch {
 impl Rebatch {
     fn take(&mut self) -> Result<RecordBatch> {
         let parts = std::mem::take(&mut self.pending);
-        Ok(lakefeed_core::arrow::compute::concat_batches(&self.schema, &parts)?)
+        Ok(lakefeed_core::arrow::compute::concat_batches(
+            &self.schema,
+            &parts,
+        )?)
     }
 }
 

@@ -49,35 +49,64 @@ pub struct Ordered {
 
 impl Ordered {
     /// Starts up to `window` jobs at once.
-    pub fn new(jobs: Vec<(PathBuf, Job)>, window: usize, hold_bytes: usize, ctx: IngestContext) -> Self {
-        let mut me = Self { jobs: jobs.into(), running: VecDeque::new(), window: window.max(1), hold_bytes, ready: VecDeque::new(), ctx };
+    pub fn new(
+        jobs: Vec<(PathBuf, Job)>,
+        window: usize,
+        hold_bytes: usize,
+        ctx: IngestContext,
+    ) -> Self {
+        let mut me = Self {
+            jobs: jobs.into(),
+            running: VecDeque::new(),
+            window: window.max(1),
+            hold_bytes,
+            ready: VecDeque::new(),
+            ctx,
+        };
         me.fill();
         me
     }
 
     fn fill(&mut self) {
         while self.running.len() < self.window {
-            let Some((path, job)) = self.jobs.pop_front() else { break };
+            let Some((path, job)) = self.jobs.pop_front() else {
+                break;
+            };
             let (tx, rx) = sync_channel(CHANNEL_DEPTH);
-            let name = format!("lakefeed-file-{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+            let name = format!(
+                "lakefeed-file-{}",
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            );
             let worker_path = path.clone();
             let spawned = std::thread::Builder::new().name(name).spawn(move || {
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&tx)));
                 if outcome.is_err() {
-                    let _ = tx.send(Msg::Skip(format!("internal error while reading {}", worker_path.display())));
+                    let _ = tx.send(Msg::Skip(format!(
+                        "internal error while reading {}",
+                        worker_path.display()
+                    )));
                 }
             });
             if let Err(e) = spawned {
-                self.ctx.skip(&path, format!("cannot start a worker thread: {e}"));
+                self.ctx
+                    .skip(&path, format!("cannot start a worker thread: {e}"));
                 continue;
             }
-            self.running.push_back(Running { path, rx, streamed: 0 });
+            self.running.push_back(Running {
+                path,
+                rx,
+                streamed: 0,
+            });
         }
     }
 
     /// Drains the oldest running file into `ready`.
     fn drain_one(&mut self) {
-        let Some(mut file) = self.running.pop_front() else { return };
+        let Some(mut file) = self.running.pop_front() else {
+            return;
+        };
         let mut held: Vec<RecordBatch> = Vec::new();
         let mut held_bytes = 0usize;
         while let Ok(msg) = file.rx.recv() {

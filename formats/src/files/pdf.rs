@@ -29,10 +29,15 @@ fn candidates() -> Vec<PathBuf> {
     if let Some(home) = std::env::var_os("HOME") {
         dirs.push(PathBuf::from(home).join(".cache/lakefeed/pdfium"));
     }
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
         dirs.push(exe_dir);
     }
-    dirs.into_iter().map(|d| Pdfium::pdfium_platform_library_name_at_path(&d)).collect()
+    dirs.into_iter()
+        .map(|d| Pdfium::pdfium_platform_library_name_at_path(&d))
+        .collect()
 }
 
 /// The process-wide PDFium binding, or an IngestError saying how to install the library.
@@ -68,7 +73,9 @@ pub fn process(path: &Path, dpi: f32, emit: &mut dyn FnMut(Vec<Row>) -> bool, si
     let doc = match pdfium.load_pdf_from_file(path, None) {
         Ok(d) => d,
         Err(PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError)) => {
-            let _ = sink.send(Msg::Skip("encrypted PDF: a password is needed to open it".into()));
+            let _ = sink.send(Msg::Skip(
+                "encrypted PDF: a password is needed to open it".into(),
+            ));
             return;
         }
         Err(e) => {
@@ -82,7 +89,10 @@ pub fn process(path: &Path, dpi: f32, emit: &mut dyn FnMut(Vec<Row>) -> bool, si
     for (i, page) in pages.iter().enumerate() {
         let render = || -> std::result::Result<(String, DynamicImage), String> {
             let text = page.text().map(|t| t.all()).unwrap_or_default();
-            let img = page.render_with_config(&config).and_then(|b| b.as_image()).map_err(|e| e.to_string())?;
+            let img = page
+                .render_with_config(&config)
+                .and_then(|b| b.as_image())
+                .map_err(|e| e.to_string())?;
             Ok((text, img))
         };
         // Encode the previous page on a helper thread while this one renders (PDFium calls stay on this thread).
@@ -90,7 +100,12 @@ pub fn process(path: &Path, dpi: f32, emit: &mut dyn FnMut(Vec<Row>) -> bool, si
         let (encoded, rendered) = std::thread::scope(|s| {
             let helper = s.spawn(move || previous.map(encode_row));
             let rendered = render();
-            (helper.join().unwrap_or_else(|_| Some(Err("PNG encoding panicked".into()))), rendered)
+            (
+                helper
+                    .join()
+                    .unwrap_or_else(|_| Some(Err("PNG encoding panicked".into()))),
+                rendered,
+            )
         });
         if let Some(row) = encoded {
             match row {
@@ -129,8 +144,22 @@ fn encode_row((index, text, img): (i64, String, DynamicImage)) -> std::result::R
     let rgb = img.into_rgb8();
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
-        .write_image(rgb.as_raw(), rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8)
+        .write_image(
+            rgb.as_raw(),
+            rgb.width(),
+            rgb.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .map_err(|e| format!("page {}: PNG encoding failed: {e}", index + 1))?;
-    let text = if text.trim().is_empty() { format!("PDF page {}", index + 1) } else { text };
-    Ok(Row { page_index: Some(index), image: Some(png), text: Some(text), ..Default::default() })
+    let text = if text.trim().is_empty() {
+        format!("PDF page {}", index + 1)
+    } else {
+        text
+    };
+    Ok(Row {
+        page_index: Some(index),
+        image: Some(png),
+        text: Some(text),
+        ..Default::default()
+    })
 }

@@ -5,7 +5,9 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use lakefeed_core::arrow::array::{ArrayRef, BinaryBuilder, Float64Builder, Int64Builder, RecordBatch, StringBuilder};
+use lakefeed_core::arrow::array::{
+    ArrayRef, BinaryBuilder, Float64Builder, Int64Builder, RecordBatch, StringBuilder,
+};
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
 use lakefeed_core::{LogicalType, Result};
 
@@ -30,7 +32,16 @@ const COLUMNS: &[(&str, LogicalType)] = &[
 /// The columns of one kind (§5.1).
 pub fn kind_columns(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Video => &["id", "file_id", "chunk_index", "start_time", "end_time", "video_data", "thumbnail", "text"],
+        Kind::Video => &[
+            "id",
+            "file_id",
+            "chunk_index",
+            "start_time",
+            "end_time",
+            "video_data",
+            "thumbnail",
+            "text",
+        ],
         Kind::Image => &["id", "file_id", "image", "filename", "text"],
         Kind::Pdf => &["id", "file_id", "page_index", "image", "text"],
         Kind::Text => &["id", "file_id", "chunk_index", "text"],
@@ -40,7 +51,10 @@ pub fn kind_columns(kind: Kind) -> &'static [&'static str] {
 
 /// The union schema of the given kinds, declared up front so no batch can freeze it.
 pub fn schema_for(kinds: &BTreeSet<Kind>) -> SchemaRef {
-    let wanted: BTreeSet<&str> = kinds.iter().flat_map(|k| kind_columns(*k).iter().copied()).collect();
+    let wanted: BTreeSet<&str> = kinds
+        .iter()
+        .flat_map(|k| kind_columns(*k).iter().copied())
+        .collect();
     let fields: Vec<_> = COLUMNS
         .iter()
         .filter(|(name, _)| wanted.contains(name))
@@ -81,7 +95,12 @@ pub fn batch(schema: &SchemaRef, file_id: &str, rows: &[Row]) -> Result<RecordBa
         .iter()
         .map(|f| -> ArrayRef {
             match f.name().as_str() {
-                "id" => text(rows.iter().map(|r| Some(format!("{file_id}_{}", r.chunk_index.or(r.page_index).unwrap_or(0))))),
+                "id" => text(rows.iter().map(|r| {
+                    Some(format!(
+                        "{file_id}_{}",
+                        r.chunk_index.or(r.page_index).unwrap_or(0)
+                    ))
+                })),
                 "file_id" => text(rows.iter().map(|_| Some(file_id.to_string()))),
                 "chunk_index" => int(rows.iter().map(|r| r.chunk_index)),
                 "page_index" => int(rows.iter().map(|r| r.page_index)),
@@ -137,9 +156,15 @@ pub fn file_id(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     let mut key = hasher.finalize().as_bytes().to_vec();
-    key.extend_from_slice(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());
+    key.extend_from_slice(
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     Ok(uuid::Uuid::new_v5(&FILES_NAMESPACE, &key).to_string())
 }
 
 /// The UUID namespace of lakefeed file ids.
-const FILES_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c61_6b65_6665_6564_8000_0000_0000_0001);
+const FILES_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6c61_6b65_6665_6564_8000_0000_0000_0001);

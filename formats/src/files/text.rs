@@ -14,7 +14,13 @@ pub fn decode(bytes: &[u8]) -> String {
     let utf16 = |le: bool| {
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
-            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
             .collect();
         String::from_utf16_lossy(&units)
     };
@@ -36,13 +42,22 @@ impl Chunker {
     pub fn new(size: usize, overlap: usize) -> Result<Self> {
         let config = ChunkConfig::new(size.max(1))
             .with_overlap(overlap)
-            .map_err(|e| Error::Ingest(format!("chunk_overlap ({overlap}) must be smaller than chunk_size ({size}): {e}")))?;
-        Ok(Self { splitter: TextSplitter::new(config) })
+            .map_err(|e| {
+                Error::Ingest(format!(
+                    "chunk_overlap ({overlap}) must be smaller than chunk_size ({size}): {e}"
+                ))
+            })?;
+        Ok(Self {
+            splitter: TextSplitter::new(config),
+        })
     }
 
     /// The non-blank chunks of `text`, in order.
     pub fn chunks<'t>(&self, text: &'t str) -> Vec<&'t str> {
-        self.splitter.chunks(text).filter(|c| !c.trim().is_empty()).collect()
+        self.splitter
+            .chunks(text)
+            .filter(|c| !c.trim().is_empty())
+            .collect()
     }
 }
 
@@ -60,7 +75,9 @@ mod tests {
 
     #[test]
     fn chunks_respect_size_overlap_and_characters() {
-        let text = "Ünïcode sentence number one. ".repeat(200) + "\n\n" + &"Second paragraph here. ".repeat(50);
+        let text = "Ünïcode sentence number one. ".repeat(200)
+            + "\n\n"
+            + &"Second paragraph here. ".repeat(50);
         let c = Chunker::new(300, 60).unwrap();
         let chunks = c.chunks(&text);
         assert!(chunks.len() > 5);
@@ -72,7 +89,10 @@ mod tests {
         let start = |ch: &str| ch.as_ptr() as usize - text.as_ptr() as usize;
         for w in chunks.windows(2) {
             let (end0, start1) = (start(w[0]) + w[0].len(), start(w[1]));
-            assert!(start1 < end0 || text[end0..start1].contains("\n\n"), "no overlap inside a paragraph");
+            assert!(
+                start1 < end0 || text[end0..start1].contains("\n\n"),
+                "no overlap inside a paragraph"
+            );
         }
         assert!(c.chunks("   \n\n  ").is_empty());
         assert!(Chunker::new(100, 100).is_err());

@@ -8,12 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::codec::Id;
 use ffmpeg::format::context::{Input, Output};
 use ffmpeg::media::Type;
 use ffmpeg::software::scaling;
 use ffmpeg::{Dictionary, Packet, Rational};
+use ffmpeg_next as ffmpeg;
 
 use super::ordered::{Msg, Sink};
 use super::rows::Row;
@@ -26,13 +26,22 @@ fn init() {
     INIT.call_once(|| {
         let _ = ffmpeg::init();
         // FFmpeg's own log is noise next to our typed skips; LAKEFEED_FFMPEG_LOG=1 shows it for debugging.
-        let level = if std::env::var_os("LAKEFEED_FFMPEG_LOG").is_some() { ffmpeg::util::log::Level::Info } else { ffmpeg::util::log::Level::Fatal };
+        let level = if std::env::var_os("LAKEFEED_FFMPEG_LOG").is_some() {
+            ffmpeg::util::log::Level::Info
+        } else {
+            ffmpeg::util::log::Level::Fatal
+        };
         ffmpeg::util::log::set_level(level);
     });
 }
 
 /// Segments `path`, emitting one row per segment. Failures become a `Skip` on `sink`.
-pub fn process(path: &Path, segment_seconds: f64, emit: &mut dyn FnMut(Vec<Row>) -> bool, sink: &Sink) {
+pub fn process(
+    path: &Path,
+    segment_seconds: f64,
+    emit: &mut dyn FnMut(Vec<Row>) -> bool,
+    sink: &Sink,
+) {
     init();
     if let Err(reason) = segment(path, segment_seconds, emit) {
         let _ = sink.send(Msg::Skip(reason));
@@ -44,21 +53,31 @@ struct StreamMap {
     time_base: Rational,
 }
 
-fn segment(path: &Path, seconds: f64, emit: &mut dyn FnMut(Vec<Row>) -> bool) -> Result<(), String> {
+fn segment(
+    path: &Path,
+    seconds: f64,
+    emit: &mut dyn FnMut(Vec<Row>) -> bool,
+) -> Result<(), String> {
     let mut ictx = ffmpeg::format::input(path).map_err(|e| format!("cannot open video: {e}"))?;
     let video = ictx.streams().best(Type::Video).ok_or("no video stream")?;
     let vidx = video.index();
     let mut thumbs = Thumbnailer::new(&video);
     let duration = ictx.duration();
     let declared = (duration > 0).then(|| duration as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if declared.is_none() {
         return whole_file(path, &name, &mut ictx, vidx, &mut thumbs, emit);
     }
     let streams: Vec<StreamMap> = ictx
         .streams()
         .filter(|s| matches!(s.parameters().medium(), Type::Video | Type::Audio))
-        .map(|s| StreamMap { input: s.index(), time_base: s.time_base() })
+        .map(|s| StreamMap {
+            input: s.index(),
+            time_base: s.time_base(),
+        })
         .collect();
     let mut muxer = choose_muxer(path, &ictx, &streams);
     let tmp = tempdir()?;
@@ -76,9 +95,13 @@ fn segment(path: &Path, seconds: f64, emit: &mut dyn FnMut(Vec<Row>) -> bool) ->
             Err(e) => return Err(format!("demuxing failed: {e}")),
         }
         let sidx = packet.stream();
-        let Some(out_idx) = streams.iter().position(|s| s.input == sidx) else { continue };
+        let Some(out_idx) = streams.iter().position(|s| s.input == sidx) else {
+            continue;
+        };
         let tb = streams[out_idx].time_base;
-        let Some(ts) = packet.pts().or(packet.dts()) else { continue };
+        let Some(ts) = packet.pts().or(packet.dts()) else {
+            continue;
+        };
         let t = ts as f64 * f64::from(tb);
         if sidx == vidx {
             let origin = *origin.get_or_insert(t);
@@ -97,15 +120,16 @@ fn segment(path: &Path, seconds: f64, emit: &mut dyn FnMut(Vec<Row>) -> bool) ->
                     index += 1;
                 }
                 let file = tmp.join(format!("seg{index:05}.{}", muxer.1));
-                let opened = match Segment::open(&file, &muxer.0, &ictx, &streams, index, rel, origin) {
-                    // MP4 may refuse a codec it lists (e.g. Vorbis is "experimental" there): keep the source's container.
-                    Err(_) if index == 0 && muxer.0 == "mp4" => {
-                        muxer = source_muxer(path);
-                        let file = tmp.join(format!("seg{index:05}.{}", muxer.1));
-                        Segment::open(&file, &muxer.0, &ictx, &streams, index, rel, origin)?
-                    }
-                    other => other?,
-                };
+                let opened =
+                    match Segment::open(&file, &muxer.0, &ictx, &streams, index, rel, origin) {
+                        // MP4 may refuse a codec it lists (e.g. Vorbis is "experimental" there): keep the source's container.
+                        Err(_) if index == 0 && muxer.0 == "mp4" => {
+                            muxer = source_muxer(path);
+                            let file = tmp.join(format!("seg{index:05}.{}", muxer.1));
+                            Segment::open(&file, &muxer.0, &ictx, &streams, index, rel, origin)?
+                        }
+                        other => other?,
+                    };
                 seg = Some(opened);
             }
             if let Some(s) = &mut seg {
@@ -115,13 +139,21 @@ fn segment(path: &Path, seconds: f64, emit: &mut dyn FnMut(Vec<Row>) -> bool) ->
         let Some(s) = &mut seg else { continue }; // audio before the first video packet
         s.write(&mut packet, out_idx, tb)?;
     }
-    let Some(last) = seg else { return Err("no video packets".into()) };
+    let Some(last) = seg else {
+        return Err("no video packets".into());
+    };
     let declared = declared.unwrap_or(last_end);
     if last_end + 1.0 < 0.5 * declared {
-        return Err(format!("truncated: the file declares {declared:.1} s but its data ends at {last_end:.1} s"));
+        return Err(format!(
+            "truncated: the file declares {declared:.1} s but its data ends at {last_end:.1} s"
+        ));
     }
     // The container's duration is authoritative for where the last segment ends.
-    let end = if declared > last.start { declared } else { last_end };
+    let end = if declared > last.start {
+        declared
+    } else {
+        last_end
+    };
     let row = last.finish(end, &name, &mut thumbs)?;
     emit(vec![row]);
     Ok(())
@@ -132,7 +164,14 @@ fn next_boundary(start: f64, seconds: f64) -> f64 {
     ((start / seconds).floor() + 1.0) * seconds
 }
 
-fn whole_file(path: &Path, name: &str, ictx: &mut Input, vidx: usize, thumbs: &mut Thumbnailer, emit: &mut dyn FnMut(Vec<Row>) -> bool) -> Result<(), String> {
+fn whole_file(
+    path: &Path,
+    name: &str,
+    ictx: &mut Input,
+    vidx: usize,
+    thumbs: &mut Thumbnailer,
+    emit: &mut dyn FnMut(Vec<Row>) -> bool,
+) -> Result<(), String> {
     let mut packet = Packet::empty();
     let mut n = 0;
     while thumbs.pending() && n < 512 {
@@ -158,7 +197,11 @@ fn whole_file(path: &Path, name: &str, ictx: &mut Input, vidx: usize, thumbs: &m
 
 /// The muxer and file extension for segments: MP4 when it can hold every stream, else the source's container.
 fn choose_muxer(path: &Path, ictx: &Input, streams: &[StreamMap]) -> (String, String) {
-    let ids: Vec<Id> = streams.iter().filter_map(|s| ictx.stream(s.input)).map(|s| s.parameters().id()).collect();
+    let ids: Vec<Id> = streams
+        .iter()
+        .filter_map(|s| ictx.stream(s.input))
+        .map(|s| s.parameters().id())
+        .collect();
     if ids.iter().all(|id| muxer_holds("mp4", *id)) {
         return ("mp4".into(), "mp4".into());
     }
@@ -167,7 +210,11 @@ fn choose_muxer(path: &Path, ictx: &Input, streams: &[StreamMap]) -> (String, St
 
 /// The muxer matching the source's container (by extension), and the segment file extension.
 fn source_muxer(path: &Path) -> (String, String) {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("mkv").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("mkv")
+        .to_ascii_lowercase();
     let muxer = match ext.as_str() {
         "mov" => "mov",
         "webm" => "webm",
@@ -175,17 +222,30 @@ fn source_muxer(path: &Path) -> (String, String) {
         "mp4" => "mov",
         _ => "matroska",
     };
-    let ext = if muxer == "matroska" { "mkv".to_string() } else if ext == "mp4" { "mov".into() } else { ext };
+    let ext = if muxer == "matroska" {
+        "mkv".to_string()
+    } else if ext == "mp4" {
+        "mov".into()
+    } else {
+        ext
+    };
     (muxer.into(), ext)
 }
 
 fn muxer_holds(muxer: &str, id: Id) -> bool {
-    let Ok(name) = std::ffi::CString::new(muxer) else { return false };
+    let Ok(name) = std::ffi::CString::new(muxer) else {
+        return false;
+    };
     // SAFETY: av_guess_format reads a NUL-terminated name and returns a static muxer or null; avformat_query_codec
     // only reads the muxer's tables.
     unsafe {
         let fmt = ffmpeg::ffi::av_guess_format(name.as_ptr(), std::ptr::null(), std::ptr::null());
-        !fmt.is_null() && ffmpeg::ffi::avformat_query_codec(fmt, id.into(), ffmpeg::ffi::FF_COMPLIANCE_NORMAL as _) == 1
+        !fmt.is_null()
+            && ffmpeg::ffi::avformat_query_codec(
+                fmt,
+                id.into(),
+                ffmpeg::ffi::FF_COMPLIANCE_NORMAL as _,
+            ) == 1
     }
 }
 
@@ -202,11 +262,22 @@ struct Segment {
 }
 
 impl Segment {
-    fn open(file: &Path, muxer: &str, ictx: &Input, streams: &[StreamMap], index: i64, start: f64, origin: f64) -> Result<Self, String> {
-        let mut octx = ffmpeg::format::output_as(file, muxer).map_err(|e| format!("cannot create segment: {e}"))?;
+    fn open(
+        file: &Path,
+        muxer: &str,
+        ictx: &Input,
+        streams: &[StreamMap],
+        index: i64,
+        start: f64,
+        origin: f64,
+    ) -> Result<Self, String> {
+        let mut octx = ffmpeg::format::output_as(file, muxer)
+            .map_err(|e| format!("cannot create segment: {e}"))?;
         for s in streams {
             let ist = ictx.stream(s.input).ok_or("stream vanished")?;
-            let mut ost = octx.add_stream(ffmpeg::encoder::find(Id::None)).map_err(|e| e.to_string())?;
+            let mut ost = octx
+                .add_stream(ffmpeg::encoder::find(Id::None))
+                .map_err(|e| e.to_string())?;
             ost.set_parameters(ist.parameters());
             if muxer == "mp4" {
                 // SAFETY: clearing the codec tag of parameters we own lets the MP4 muxer pick its own tag.
@@ -219,7 +290,8 @@ impl Segment {
             opts.set("movflags", "+faststart");
         }
         opts.set("avoid_negative_ts", "make_zero");
-        octx.write_header_with(opts).map_err(|e| format!("cannot start segment: {e}"))?;
+        octx.write_header_with(opts)
+            .map_err(|e| format!("cannot start segment: {e}"))?;
         let abs = origin + start;
         let offsets = streams
             .iter()
@@ -230,7 +302,14 @@ impl Segment {
             })
             .collect();
         let last_dts = vec![None; streams.len()];
-        Ok(Self { file: file.to_path_buf(), octx, index, start, offsets, last_dts })
+        Ok(Self {
+            file: file.to_path_buf(),
+            octx,
+            index,
+            start,
+            offsets,
+            last_dts,
+        })
     }
 
     fn write(&mut self, packet: &mut Packet, out_idx: usize, tb: Rational) -> Result<(), String> {
@@ -253,11 +332,15 @@ impl Segment {
         }
         packet.set_stream(out_idx);
         packet.set_position(-1);
-        packet.write_interleaved(&mut self.octx).map_err(|e| format!("writing segment {} failed: {e}", self.index))
+        packet
+            .write_interleaved(&mut self.octx)
+            .map_err(|e| format!("writing segment {} failed: {e}", self.index))
     }
 
     fn finish(mut self, end: f64, _name: &str, thumbs: &mut Thumbnailer) -> Result<Row, String> {
-        self.octx.write_trailer().map_err(|e| format!("finishing segment {} failed: {e}", self.index))?;
+        self.octx
+            .write_trailer()
+            .map_err(|e| format!("finishing segment {} failed: {e}", self.index))?;
         drop(self.octx);
         let bytes = std::fs::read(&self.file).map_err(|e| format!("reading segment back: {e}"))?;
         let _ = std::fs::remove_file(&self.file);
@@ -268,7 +351,10 @@ impl Segment {
             end_time: Some(end),
             video_data: Some(bytes),
             thumbnail: thumbs.take(self.index),
-            text: Some(format!("Video segment {}: {start:.1}s - {end:.1}s", self.index)),
+            text: Some(format!(
+                "Video segment {}: {start:.1}s - {end:.1}s",
+                self.index
+            )),
             ..Default::default()
         })
     }
@@ -319,7 +405,13 @@ impl Thumbnailer {
         let decoder = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
             .and_then(|c| c.decoder().video())
             .ok();
-        Self { decoder, segment: None, fed: 0, done: false, made: Vec::new() }
+        Self {
+            decoder,
+            segment: None,
+            fed: 0,
+            done: false,
+            made: Vec::new(),
+        }
     }
 
     /// True while the current segment still lacks its frame.
@@ -362,9 +454,23 @@ fn jpeg_of(frame: &ffmpeg::frame::Video) -> Option<Vec<u8>> {
     if w == 0 || h == 0 {
         return None;
     }
-    let scale = (f64::from(THUMB_BOX.0) / f64::from(w)).min(f64::from(THUMB_BOX.1) / f64::from(h)).min(1.0);
-    let (tw, th) = (((f64::from(w) * scale).round() as u32).max(1), ((f64::from(h) * scale).round() as u32).max(1));
-    let mut sws = scaling::Context::get(frame.format(), w, h, ffmpeg::format::Pixel::RGB24, tw, th, scaling::Flags::AREA).ok()?;
+    let scale = (f64::from(THUMB_BOX.0) / f64::from(w))
+        .min(f64::from(THUMB_BOX.1) / f64::from(h))
+        .min(1.0);
+    let (tw, th) = (
+        ((f64::from(w) * scale).round() as u32).max(1),
+        ((f64::from(h) * scale).round() as u32).max(1),
+    );
+    let mut sws = scaling::Context::get(
+        frame.format(),
+        w,
+        h,
+        ffmpeg::format::Pixel::RGB24,
+        tw,
+        th,
+        scaling::Flags::AREA,
+    )
+    .ok()?;
     let mut rgb = ffmpeg::frame::Video::empty();
     sws.run(frame, &mut rgb).ok()?;
     let stride = rgb.stride(0);

@@ -15,7 +15,10 @@ pub struct RowsOptions {
 
 fn build(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn lakefeed_core::Format>> {
     let o: RowsOptions = parse_options("rows", options)?;
-    Ok(Box::new(RowsFile::open(env.resolve(&o.path), &Hints::new())?))
+    Ok(Box::new(RowsFile::open(
+        env.resolve(&o.path),
+        &Hints::new(),
+    )?))
 }
 
 inventory::submit! {

@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use lakefeed_core::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
-use lakefeed_core::{Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result};
+use lakefeed_core::{
+    Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -47,10 +49,18 @@ impl NdjsonStats {
         let entries = std::fs::read_dir(&dir).map_err(|e| Error::from_io(&dir, &e))?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("ndjson" | "jsonl")))
+            .filter(|p| {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("ndjson" | "jsonl")
+                )
+            })
             .collect();
         files.sort();
-        Ok(Self { files, batch_size: options.batch_size.max(1) })
+        Ok(Self {
+            files,
+            batch_size: options.batch_size.max(1),
+        })
     }
 }
 
@@ -87,7 +97,13 @@ fn stats(path: &PathBuf) -> std::io::Result<FileStats> {
         }
     }
     let keys = serde_json::to_string(&keys).unwrap_or_default();
-    Ok(FileStats { path: path.display().to_string(), bytes, lines, bad, keys })
+    Ok(FileStats {
+        path: path.display().to_string(),
+        bytes,
+        lines,
+        bad,
+        keys,
+    })
 }
 
 impl Format for NdjsonStats {
@@ -116,11 +132,15 @@ impl Format for NdjsonStats {
                 return None;
             }
             let cols: Vec<ArrayRef> = vec![
-                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.path.as_str()))),
+                Arc::new(StringArray::from_iter_values(
+                    rows.iter().map(|r| r.path.as_str()),
+                )),
                 Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.bytes))),
                 Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.lines))),
                 Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.bad))),
-                Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.keys.as_str()))),
+                Arc::new(StringArray::from_iter_values(
+                    rows.iter().map(|r| r.keys.as_str()),
+                )),
             ];
             Some(RecordBatch::try_new(schema(), cols).map_err(Error::from))
         })))
