@@ -126,7 +126,9 @@ pub fn resolve(
         }
         t => t,
     };
-    let dt = t.arrow_type().expect("resolved types have an Arrow type");
+    let dt = t
+        .arrow_type()
+        .ok_or_else(|| Error::Ingest(format!("column '{column}': {t} has no stored type")))?;
     Ok((t, dt))
 }
 

@@ -119,7 +119,7 @@ pub fn run(
     let total = format.estimated_rows();
     let declared_images = declared.as_ref().map(|s| format.image_columns(s));
     let batches = format.normalize(&ctx)?;
-    let rx = spawn_producer(batches);
+    let rx = spawn_producer(batches)?;
 
     let first = rx.recv().ok().transpose()?;
     let source_schema = match (&declared, &first) {
@@ -164,7 +164,7 @@ pub fn run(
         image_columns,
         stages.clone(),
         ctx.clone(),
-    );
+    )?;
 
     let mut writer = Writer {
         store,
@@ -256,7 +256,7 @@ fn null_as_text(schema: &SchemaRef) -> SchemaRef {
 }
 
 /// Runs the format's iterator on its own thread, sending batches through a bounded queue.
-fn spawn_producer(batches: crate::format::Batches) -> Receiver<Result<RecordBatch>> {
+fn spawn_producer(batches: crate::format::Batches) -> Result<Receiver<Result<RecordBatch>>> {
     let (tx, rx) = sync_channel(QUEUE_DEPTH);
     std::thread::Builder::new()
         .name("lakefeed-normalize".into())
@@ -276,8 +276,8 @@ fn spawn_producer(batches: crate::format::Batches) -> Receiver<Result<RecordBatc
                 ))));
             }
         })
-        .expect("spawning a thread");
-    rx
+        .map_err(|e| Error::Other(format!("cannot start a pipeline thread: {e}")))?;
+    Ok(rx)
 }
 
 /// A conformed batch and the side rows derived from it (by stage index).
@@ -294,7 +294,7 @@ fn spawn_stage(
     image_columns: Vec<String>,
     stages: Vec<Arc<dyn SideStage>>,
     ctx: IngestContext,
-) -> Receiver<Result<Staged>> {
+) -> Result<Receiver<Result<Staged>>> {
     let (tx, out) = sync_channel(QUEUE_DEPTH);
     std::thread::Builder::new()
         .name("lakefeed-stage".into())
@@ -326,8 +326,8 @@ fn spawn_stage(
                 }
             }
         })
-        .expect("spawning a thread");
-    out
+        .map_err(|e| Error::Other(format!("cannot start a pipeline thread: {e}")))?;
+    Ok(out)
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
