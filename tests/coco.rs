@@ -9,7 +9,7 @@ use lakefeed::arrow::datatypes::Int64Type;
 use lakefeed::{Client, ErrorClass, IngestData, IngestOptions};
 use serde_json::{Value, json};
 
-use crate::common::{fixtures, lakefeed, ok, python, repo, tmp};
+use crate::common::{bytea, fixtures, lakefeed, ok, python, repo, tmp};
 
 fn ingest(
     client: &Client,
@@ -253,15 +253,7 @@ fn bad_coco_input_is_reported_clearly() {
         .unwrap()
         .rows()
         .unwrap();
-    let hex = mask[0][0]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("\\x")
-        .to_string();
-    let bytes: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect();
+    let bytes = bytea(&mask[0][0]);
     match image::load_from_memory(&bytes).unwrap() {
         image::DynamicImage::ImageLuma16(m) => assert_eq!(m.get_pixel(4, 4).0[0], 300),
         other => panic!("expected a 16-bit mask, got {:?}", other.color()),

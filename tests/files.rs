@@ -315,3 +315,57 @@ fn video_segments_play_alone_and_cover_the_video() {
         }
     }
 }
+
+#[test]
+fn large_text_files_stream_into_the_same_chunks() {
+    // Several MB of UTF-16 and of UTF-8 with multi-byte characters, so reads split characters and chunks.
+    let d = tmp();
+    let fixture = decode(&std::fs::read(fixtures().join("files/README.txt")).unwrap());
+    let body: String = (0..4000)
+        .map(|i| {
+            format!(
+                "Ünïcode № {i}: {}\n\n",
+                fixture.lines().nth(i % 5).unwrap_or("")
+            )
+        })
+        .collect::<String>()
+        .repeat(3);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(body.encode_utf16().flat_map(u16::to_le_bytes));
+    let files = [
+        ("wide.txt", utf16),
+        ("narrow.md", body.clone().into_bytes()),
+    ];
+    let mut paths = Vec::new();
+    for (n, bytes) in &files {
+        paths.push(d.path().join(n));
+        std::fs::write(d.path().join(n), bytes).unwrap();
+    }
+    let client = Client::local(d.path().join("store")).unwrap();
+    ingest(&client, "big", &paths);
+    let expected = Chunker::new(1000, 200).unwrap().chunks(&body);
+    assert!(expected.len() > 100);
+    let mut got: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+    for b in all_rows(&client, "big") {
+        let (ids, idx, text) = (
+            b.column_by_name("id").unwrap().as_string::<i32>(),
+            b.column_by_name("chunk_index")
+                .unwrap()
+                .as_primitive::<Int64Type>(),
+            b.column_by_name("text").unwrap().as_string::<i32>(),
+        );
+        for r in 0..b.num_rows() {
+            let file_id = ids.value(r).rsplit_once('_').unwrap().0.to_string();
+            got.entry(file_id)
+                .or_default()
+                .push((idx.value(r), text.value(r).to_string()));
+        }
+    }
+    assert_eq!(got.len(), 2);
+    for rows in got.values() {
+        assert_eq!(rows.len(), expected.len());
+        for (i, ((n, t), e)) in rows.iter().zip(&expected).enumerate() {
+            assert_eq!((*n, t.as_str()), (i as i64, *e));
+        }
+    }
+}

@@ -6,7 +6,7 @@ use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use lakefeed::{Client, IngestData, IngestOptions};
 use serde_json::json;
 
-use crate::common::{fixtures, tmp};
+use crate::common::{bytea, fixtures, tmp};
 
 /// A JPEG of `img` with an EXIF APP1 segment carrying `orientation`.
 fn jpeg_with_orientation(img: &RgbImage, orientation: u16) -> Vec<u8> {
@@ -73,11 +73,7 @@ fn every_image_row_gets_four_thumbnails_with_aspect_kept() {
     let mut by_id: std::collections::HashMap<String, Vec<(String, DynamicImage)>> =
         Default::default();
     for row in thumbs.rows().unwrap() {
-        let hex = row[2].as_str().unwrap().trim_start_matches("\\x");
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
+        let bytes = bytea(&row[2]);
         by_id
             .entry(row[0].as_str().unwrap().into())
             .or_default()
@@ -88,11 +84,7 @@ fn every_image_row_gets_four_thumbnails_with_aspect_kept() {
     }
     for row in images.rows().unwrap() {
         let id = row[0].as_str().unwrap();
-        let hex = row[1].as_str().unwrap().trim_start_matches("\\x");
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
+        let bytes = bytea(&row[1]);
         let src = image::load_from_memory(&bytes).unwrap();
         let (mut w, mut h) = (src.width() as f64, src.height() as f64);
         let is_rotated = bytes == rotated;

@@ -31,6 +31,28 @@ use crate::util::did_you_mean;
 /// A stream of batches from [`Format::normalize`]. Pulled one batch at a time, so memory stays bounded.
 pub type Batches = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
 
+/// Batches over `len` items taken `run` at a time: `build` gets each index range (typically mapping it in
+/// parallel) and returns `None` when none of its items gave a row, so no empty batch is sent.
+pub fn batches_in_runs(
+    len: usize,
+    run: usize,
+    mut build: impl FnMut(std::ops::Range<usize>) -> Option<Result<RecordBatch>> + Send + 'static,
+) -> Batches {
+    let mut start = 0;
+    let run = run.max(1);
+    Box::new(std::iter::from_fn(move || {
+        while start < len {
+            let end = (start + run).min(len);
+            let range = start..end;
+            start = end;
+            if let Some(batch) = build(range) {
+                return Some(batch);
+            }
+        }
+        None
+    }))
+}
+
 /// A source of rows. `schema()` is asked before `normalize()`.
 pub trait Format: Send {
     /// The Arrow schema of every batch, with domain types in field metadata. `None` lets the pipeline take the

@@ -21,8 +21,8 @@ mod util;
 pub use client::{Client, IngestData, IngestResult, OpenTable, TableQuery};
 pub use error::{Error, ErrorClass, Result};
 pub use format::{
-    Batches, Format, FormatDescriptor, FormatEnv, IngestContext, build_format, find_format,
-    formats, options_schema, parse_options,
+    Batches, Format, FormatDescriptor, FormatEnv, IngestContext, batches_in_runs, build_format,
+    find_format, formats, options_schema, parse_options,
 };
 pub use pipeline::{IngestOptions, ProgressFn, SideStage, WriteMode};
 pub use query::{QueryBuilder, QueryResult};

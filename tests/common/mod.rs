@@ -15,6 +15,18 @@ pub fn fixtures() -> PathBuf {
     repo().join("../shared/fixtures")
 }
 
+/// The bytes of a query result's BYTEA cell (`\x` then hex digits).
+pub fn bytea(cell: &serde_json::Value) -> Vec<u8> {
+    let hex = cell
+        .as_str()
+        .expect("a BYTEA cell is a string")
+        .trim_start_matches("\\x");
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
+        .collect()
+}
+
 /// A fresh temporary directory.
 pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")

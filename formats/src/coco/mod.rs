@@ -15,7 +15,7 @@ use lakefeed_core::arrow::array::{
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
 use lakefeed_core::{
     Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result,
-    options_schema, parse_options,
+    batches_in_runs, options_schema, parse_options,
 };
 use rayon::prelude::*;
 use schemars::JsonSchema;
@@ -250,21 +250,13 @@ impl Format for Coco {
         }
         let me = Arc::new(*self);
         let ctx = ctx.clone();
-        let mut start = 0;
-        Ok(Box::new(std::iter::from_fn(move || {
-            while start < me.images.len() {
-                let end = (start + me.batch_size).min(me.images.len());
-                let rows: Vec<RowOut> = me.images[start..end]
-                    .par_iter()
-                    .filter_map(|info| me.row(info, &ctx))
-                    .collect();
-                start = end;
-                if !rows.is_empty() {
-                    return Some(batch(&rows, &me.categories));
-                }
-            }
-            None
-        })))
+        Ok(batches_in_runs(me.images.len(), me.batch_size, move |r| {
+            let rows: Vec<RowOut> = me.images[r]
+                .par_iter()
+                .filter_map(|info| me.row(info, &ctx))
+                .collect();
+            (!rows.is_empty()).then(|| batch(&rows, &me.categories))
+        }))
     }
 }
 

@@ -13,7 +13,7 @@ use lakefeed_core::arrow::array::{
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
 use lakefeed_core::{
     Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result,
-    options_schema, parse_options,
+    batches_in_runs, options_schema, parse_options,
 };
 use rayon::prelude::*;
 use schemars::JsonSchema;
@@ -182,21 +182,13 @@ impl Format for Panoptic {
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
         let me = Arc::new(*self);
         let ctx = ctx.clone();
-        let mut start = 0;
-        Ok(Box::new(std::iter::from_fn(move || {
-            while start < me.entries.len() {
-                let end = (start + me.batch_size).min(me.entries.len());
-                let rows: Vec<RowOut> = me.entries[start..end]
-                    .par_iter()
-                    .filter_map(|(i, a)| me.row(i, a, &ctx))
-                    .collect();
-                start = end;
-                if !rows.is_empty() {
-                    return Some(batch(&rows, &me.categories));
-                }
-            }
-            None
-        })))
+        Ok(batches_in_runs(me.entries.len(), me.batch_size, move |r| {
+            let rows: Vec<RowOut> = me.entries[r]
+                .par_iter()
+                .filter_map(|(i, a)| me.row(i, a, &ctx))
+                .collect();
+            (!rows.is_empty()).then(|| batch(&rows, &me.categories))
+        }))
     }
 }
 

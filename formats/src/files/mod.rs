@@ -1,6 +1,7 @@
 //! `files`: FILE ingestion (§5.1). Each file is chunked by its kind: video segments, one image row, PDF pages,
 //! text chunks, or the bytes of anything else. Files are worked on in parallel and come out in input order.
 
+mod chunker;
 mod image;
 mod kind;
 mod ordered;
@@ -155,7 +156,13 @@ fn job(path: PathBuf, options: FilesOptions, schema: SchemaRef) -> Job {
         match kind {
             Kind::Video => video::process(&path, options.segment_seconds, &mut emit, sink),
             Kind::Pdf => pdf::process(&path, options.pdf_dpi, &mut emit, sink),
-            _ => match small_file_rows(&path, kind, &options) {
+            Kind::Text => match text::Chunker::new(options.chunk_size, options.chunk_overlap) {
+                Ok(chunker) => text::process(&path, chunker, &mut emit, sink),
+                Err(e) => {
+                    let _ = sink.send(Msg::Skip(e.to_string()));
+                }
+            },
+            _ => match small_file_rows(&path, kind) {
                 Ok(rows) => {
                     for chunk in rows.chunks(256) {
                         if !emit(chunk.to_vec()) {
@@ -171,12 +178,8 @@ fn job(path: PathBuf, options: FilesOptions, schema: SchemaRef) -> Job {
     })
 }
 
-/// Rows of an image, text or other file, read whole.
-fn small_file_rows(
-    path: &Path,
-    kind: Kind,
-    options: &FilesOptions,
-) -> std::result::Result<Vec<Row>, String> {
+/// Rows of an image or other file, read whole.
+fn small_file_rows(path: &Path, kind: Kind) -> std::result::Result<Vec<Row>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("unreadable: {e}"))?;
     let name = path
         .file_name()
@@ -192,21 +195,6 @@ fn small_file_rows(
                 filename: Some(name),
                 ..Default::default()
             }]
-        }
-        Kind::Text => {
-            let chunker = text::Chunker::new(options.chunk_size, options.chunk_overlap)
-                .map_err(|e| e.to_string())?;
-            let decoded = text::decode(&bytes);
-            chunker
-                .chunks(&decoded)
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| Row {
-                    chunk_index: Some(i as i64),
-                    text: Some(c.to_string()),
-                    ..Default::default()
-                })
-                .collect()
         }
         _ => vec![Row {
             data: Some(bytes),

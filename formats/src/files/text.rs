@@ -1,63 +1,197 @@
-//! Text files: decoded (UTF-8 with replacement, UTF-16 with BOM) and split into overlapping chunks (§5.1).
-//!
-//! Chunking uses the `text-splitter` crate: chunks of at most `chunk_size` characters, consecutive chunks
-//! overlapping by up to `chunk_overlap` characters, cut at the largest semantic unit that fits (blank-line
-//! paragraphs, then line breaks and sentences, then words, then graphemes), never inside a character. Chunks are
-//! trimmed; whitespace-only chunks are dropped.
+//! Text files (§5.1): decoded as they are read (UTF-8 with invalid bytes replaced, UTF-16 when a BOM says so) and
+//! chunked by [`Chunker`] as the text arrives, so memory stays bounded whatever the file's size.
 
-use lakefeed_core::{Error, Result};
-use text_splitter::{ChunkConfig, TextSplitter};
+use std::io::Read;
+use std::path::Path;
 
-/// Decodes file bytes: a UTF-16 BOM selects UTF-16 (LE or BE); otherwise UTF-8 with invalid bytes replaced
-/// (a UTF-8 BOM is dropped).
-pub fn decode(bytes: &[u8]) -> String {
-    let utf16 = |le: bool| {
-        let units: Vec<u16> = bytes[2..]
-            .chunks_exact(2)
-            .map(|c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
+pub use super::chunker::{ChunkStream, Chunker};
+use super::ordered::{Msg, Sink};
+use super::rows::Row;
+
+/// Bytes read at a time.
+const READ_BYTES: usize = 1 << 20;
+/// Rows handed on at a time.
+const ROWS_PER_PART: usize = 256;
+
+/// The encoding a file's first bytes select.
+#[derive(Debug, Clone, Copy)]
+enum Encoding {
+    Utf8,
+    Utf16 { little_endian: bool },
+}
+
+/// An incremental decoder: bytes in, text out, a character split across reads kept for the next one.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    encoding: Option<Encoding>,
+    pending: Vec<u8>,
+}
+
+impl Decoder {
+    /// Decodes the next bytes, appending to `out`.
+    pub fn feed(&mut self, bytes: &[u8], out: &mut String) {
+        self.pending.extend_from_slice(bytes);
+        self.decode(false, out);
+    }
+
+    /// Decodes what is left at the end of the input.
+    pub fn finish(mut self, out: &mut String) {
+        self.decode(true, out);
+    }
+
+    fn decode(&mut self, last: bool, out: &mut String) {
+        let encoding = match self.encoding {
+            Some(e) => e,
+            None if self.pending.len() < 3 && !last => return,
+            None => {
+                let (e, bom) = match self.pending.as_slice() {
+                    [0xFF, 0xFE, ..] => (
+                        Encoding::Utf16 {
+                            little_endian: true,
+                        },
+                        2,
+                    ),
+                    [0xFE, 0xFF, ..] => (
+                        Encoding::Utf16 {
+                            little_endian: false,
+                        },
+                        2,
+                    ),
+                    [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
+                    _ => (Encoding::Utf8, 0),
+                };
+                self.pending.drain(..bom);
+                self.encoding = Some(e);
+                e
+            }
+        };
+        let used = match encoding {
+            Encoding::Utf8 => utf8_lossy(&self.pending, last, out),
+            Encoding::Utf16 { little_endian } => {
+                utf16_lossy(&self.pending, little_endian, last, out)
+            }
+        };
+        self.pending.drain(..used);
+    }
+}
+
+/// Appends the UTF-8 in `bytes`, each invalid sequence as U+FFFD; an incomplete character at the end is left
+/// unless `last`. Returns the bytes used.
+fn utf8_lossy(bytes: &[u8], last: bool, out: &mut String) -> usize {
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return bytes.len();
+            }
+            Err(e) => {
+                let (valid, tail) = rest.split_at(e.valid_up_to());
+                // Checked by from_utf8 just above.
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                match e.error_len() {
+                    Some(n) => {
+                        out.push(char::REPLACEMENT_CHARACTER);
+                        rest = &tail[n..];
+                    }
+                    None if last => {
+                        out.push(char::REPLACEMENT_CHARACTER);
+                        return bytes.len();
+                    }
+                    None => return bytes.len() - tail.len(),
                 }
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
+            }
+        }
+    }
+}
+
+/// Appends the UTF-16 in `bytes`, unpaired surrogates (and an odd last byte) as U+FFFD; a trailing odd byte or
+/// high surrogate is left unless `last`. Returns the bytes used.
+fn utf16_lossy(bytes: &[u8], little_endian: bool, last: bool, out: &mut String) -> usize {
+    let unit = |c: &[u8]| {
+        if little_endian {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
     };
-    match bytes {
-        [0xFF, 0xFE, ..] => utf16(true),
-        [0xFE, 0xFF, ..] => utf16(false),
-        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
+    let mut units = bytes.len() / 2;
+    if !last && units > 0 && (0xD800..0xDC00).contains(&unit(&bytes[2 * units - 2..])) {
+        units -= 1;
+    }
+    out.extend(
+        char::decode_utf16(bytes[..2 * units].chunks_exact(2).map(unit))
+            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)),
+    );
+    if last && bytes.len() % 2 == 1 {
+        out.push(char::REPLACEMENT_CHARACTER);
+        return bytes.len();
+    }
+    2 * units
+}
+
+/// Decodes a whole text file's bytes.
+pub fn decode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut d = Decoder::default();
+    d.feed(bytes, &mut out);
+    d.finish(&mut out);
+    out
+}
+
+/// Reads, decodes and chunks one text file, handing on rows in parts; a read error skips the file.
+pub fn process(path: &Path, chunker: Chunker, emit: &mut dyn FnMut(Vec<Row>) -> bool, sink: &Sink) {
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = sink.send(Msg::Skip(format!("unreadable: {e}")));
+            return;
+        }
+    };
+    let mut rows = ChunkRows::default();
+    let (mut decoder, mut stream) = (Decoder::default(), chunker.stream());
+    let (mut buf, mut text) = (vec![0u8; READ_BYTES], String::new());
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let _ = sink.send(Msg::Skip(format!("read failed: {e}")));
+                return;
+            }
+        };
+        text.clear();
+        decoder.feed(&buf[..n], &mut text);
+        stream.push(&text, &mut |c| rows.add(c));
+        if rows.rows.len() >= ROWS_PER_PART && !emit(std::mem::take(&mut rows.rows)) {
+            return;
+        }
+    }
+    text.clear();
+    decoder.finish(&mut text);
+    stream.push(&text, &mut |c| rows.add(c));
+    stream.finish(&mut |c| rows.add(c));
+    if !rows.rows.is_empty() {
+        emit(rows.rows);
     }
 }
 
-/// A configured splitter.
-pub struct Chunker {
-    splitter: TextSplitter<text_splitter::Characters>,
+/// Rows of chunks not yet handed on, and the next chunk's index.
+#[derive(Default)]
+struct ChunkRows {
+    rows: Vec<Row>,
+    next: i64,
 }
 
-impl Chunker {
-    /// A chunker for chunks of at most `size` characters overlapping by `overlap`.
-    pub fn new(size: usize, overlap: usize) -> Result<Self> {
-        let config = ChunkConfig::new(size.max(1))
-            .with_overlap(overlap)
-            .map_err(|e| {
-                Error::Ingest(format!(
-                    "chunk_overlap ({overlap}) must be smaller than chunk_size ({size}): {e}"
-                ))
-            })?;
-        Ok(Self {
-            splitter: TextSplitter::new(config),
-        })
-    }
-
-    /// The non-blank chunks of `text`, in order.
-    pub fn chunks<'t>(&self, text: &'t str) -> Vec<&'t str> {
-        self.splitter
-            .chunks(text)
-            .filter(|c| !c.trim().is_empty())
-            .collect()
+impl ChunkRows {
+    fn add(&mut self, chunk: &str) {
+        self.rows.push(Row {
+            chunk_index: Some(self.next),
+            text: Some(chunk.to_string()),
+            ..Default::default()
+        });
+        self.next += 1;
     }
 }
 
@@ -71,30 +205,35 @@ mod tests {
         assert_eq!(decode(&[0xFE, 0xFF, 0, b'h', 0, b'i']), "hi");
         assert_eq!(decode(&[0xEF, 0xBB, 0xBF, b'o', b'k']), "ok");
         assert_eq!(decode(&[b'a', 0xFF, b'b']), "a\u{FFFD}b");
+        assert_eq!(decode(b"ok"), "ok");
+        assert_eq!(decode(&[0xFF, 0xFE, b'h', 0, b'i']), "h\u{FFFD}");
     }
 
     #[test]
-    fn chunks_respect_size_overlap_and_characters() {
-        let text = "Ünïcode sentence number one. ".repeat(200)
-            + "\n\n"
-            + &"Second paragraph here. ".repeat(50);
-        let c = Chunker::new(300, 60).unwrap();
-        let chunks = c.chunks(&text);
-        assert!(chunks.len() > 5);
-        for ch in &chunks {
-            assert!(ch.chars().count() <= 300, "{}", ch.chars().count());
-            assert!(!ch.trim().is_empty());
+    fn decoding_in_pieces_matches_decoding_whole() {
+        let text = "añ€𝄞 text ".repeat(50);
+        let mut utf16le = vec![0xFF, 0xFE];
+        utf16le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut utf16be = vec![0xFE, 0xFF];
+        utf16be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        let mut bad = text.as_bytes().to_vec();
+        bad.insert(7, 0xC3); // a lead byte with no continuation
+        for bytes in [text.as_bytes().to_vec(), utf16le, utf16be, bad] {
+            let whole = String::from_utf8_lossy(&bytes).into_owned();
+            let expected = decode(&bytes);
+            if !matches!(bytes[..2], [0xFF, 0xFE] | [0xFE, 0xFF]) {
+                assert_eq!(expected, whole);
+            } else {
+                assert_eq!(expected, text);
+            }
+            for piece in [1, 2, 3, 5, 7] {
+                let (mut d, mut out) = (Decoder::default(), String::new());
+                for p in bytes.chunks(piece) {
+                    d.feed(p, &mut out);
+                }
+                d.finish(&mut out);
+                assert_eq!(out, expected, "piece {piece}");
+            }
         }
-        // Consecutive chunks overlap, except where a paragraph break separates them.
-        let start = |ch: &str| ch.as_ptr() as usize - text.as_ptr() as usize;
-        for w in chunks.windows(2) {
-            let (end0, start1) = (start(w[0]) + w[0].len(), start(w[1]));
-            assert!(
-                start1 < end0 || text[end0..start1].contains("\n\n"),
-                "no overlap inside a paragraph"
-            );
-        }
-        assert!(c.chunks("   \n\n  ").is_empty());
-        assert!(Chunker::new(100, 100).is_err());
     }
 }
