@@ -78,18 +78,8 @@ impl Chunker {
             return None;
         }
         // The window: `half` after ceil(size/2) characters, `end` after `size`.
-        let half_chars = self.size.div_ceil(2);
-        let (mut half, mut end, mut n) = (text.len(), text.len(), 0);
-        for (i, _) in text[start..].char_indices() {
-            if n == half_chars {
-                half = start + i;
-            }
-            if n == self.size {
-                end = start + i;
-                break;
-            }
-            n += 1;
-        }
+        let half = start + skip_chars(&text[start..], self.size.div_ceil(2));
+        let end = half + skip_chars(&text[half..], self.size / 2);
         if end == text.len() {
             // The rest fits in one chunk.
             return last.then_some(Cut {
@@ -119,11 +109,7 @@ impl Chunker {
         if self.overlap == 0 {
             return cut;
         }
-        let back = text[start..cut]
-            .char_indices()
-            .rev()
-            .nth(self.overlap - 1)
-            .map_or(start, |(i, _)| start + i);
+        let back = start + back_chars(&text[start..cut], self.overlap);
         let floor = ceil_boundary(text, start + (cut - start) / 2);
         let mut p = back.max(floor);
         if p <= start || p >= cut {
@@ -140,6 +126,44 @@ impl Chunker {
     }
 }
 
+/// The byte length of the first `n` characters of `s` (all of it when shorter). Counts whole runs at a time
+/// (ASCII runs by length), not character by character.
+fn skip_chars(s: &str, n: usize) -> usize {
+    let (mut pos, mut left) = (0, n);
+    while left > 0 && pos < s.len() {
+        // `left` bytes hold at most `left` characters; rounding up to a boundary adds none.
+        let to = ceil_boundary(s, (pos + left).min(s.len()));
+        let run = &s[pos..to];
+        left -= if run.is_ascii() {
+            run.len()
+        } else {
+            run.chars().count()
+        };
+        pos = to;
+    }
+    pos
+}
+
+/// Where the last `n` characters of `s` start (0 when it is shorter).
+fn back_chars(s: &str, n: usize) -> usize {
+    let (mut pos, mut left) = (s.len(), n);
+    while left > 0 && pos > 0 {
+        let mut from = ceil_boundary(s, pos.saturating_sub(left));
+        if from == pos {
+            // `pos - left` fell inside the character just before `pos`: take that one character.
+            from = floor_boundary(s, pos - 1);
+        }
+        let run = &s[from..pos];
+        left -= if run.is_ascii() {
+            run.len()
+        } else {
+            run.chars().count()
+        };
+        pos = from;
+    }
+    pos
+}
+
 /// The byte length of the first `n` characters of `s` (all of it when shorter).
 fn end_of_chars(s: &str, n: usize) -> usize {
     s.char_indices().nth(n).map_or(s.len(), |(i, _)| i)
@@ -149,6 +173,14 @@ fn end_of_chars(s: &str, n: usize) -> usize {
 fn ceil_boundary(s: &str, mut i: usize) -> usize {
     while !s.is_char_boundary(i) {
         i += 1;
+    }
+    i
+}
+
+/// The last character boundary at or before `i`.
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
     }
     i
 }
@@ -174,8 +206,17 @@ fn best_boundary(
         }
     };
     let mut run: Option<usize> = None; // newlines in the whitespace run being scanned
-    for (i, c) in text[start..scan_end].char_indices().rev() {
-        let p = start + i;
+    let bytes = text.as_bytes();
+    let mut p = scan_end;
+    while p > start {
+        p -= 1;
+        // Bytes, not decoded characters: ASCII is classified as is, and only the lead byte of any other
+        // character is decoded.
+        let c = match bytes[p] {
+            b if b.is_ascii() => char::from(b),
+            b if b & 0xC0 == 0x80 => continue,
+            _ => text[p..].chars().next().unwrap_or_default(),
+        };
         if p < half && back.iter().any(Option::is_some) {
             break;
         }
