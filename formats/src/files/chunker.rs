@@ -207,6 +207,11 @@ fn best_boundary(
     };
     let mut run: Option<usize> = None; // newlines in the whitespace run being scanned
     let bytes = text.as_bytes();
+    // Below the back half's first newline no paragraph can start, so a sentence end found there is final.
+    let first_newline = bytes[half..scan_end]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(scan_end, |i| half + i);
     let mut p = scan_end;
     while p > start {
         p -= 1;
@@ -236,11 +241,13 @@ fn best_boundary(
                 Level::Word
             };
             record(level, after, &mut back);
-            if back[Level::Paragraph as usize].is_some() {
-                break;
-            }
         } else if matches!(c, '。' | '！' | '？') {
             record(Level::Sentence, after, &mut back);
+        }
+        let settled = back[Level::Paragraph as usize].is_some()
+            || (p <= first_newline && back[Level::Sentence as usize].is_some());
+        if settled {
+            break;
         }
     }
     let strongest = |side: &[Option<usize>; 4]| side.iter().rev().find_map(|b| *b);
