@@ -92,7 +92,7 @@ impl Chunker {
             .char_indices()
             .take(LOOKAHEAD_CHARS)
             .find(|(_, c)| !c.is_whitespace())
-            .map_or(end_of_chars(ahead, LOOKAHEAD_CHARS), |(i, _)| i);
+            .map_or(skip_chars(ahead, LOOKAHEAD_CHARS), |(i, _)| i);
         if !last && end + run == text.len() {
             return None;
         }
@@ -133,12 +133,7 @@ fn skip_chars(s: &str, n: usize) -> usize {
     while left > 0 && pos < s.len() {
         // `left` bytes hold at most `left` characters; rounding up to a boundary adds none.
         let to = ceil_boundary(s, (pos + left).min(s.len()));
-        let run = &s[pos..to];
-        left -= if run.is_ascii() {
-            run.len()
-        } else {
-            run.chars().count()
-        };
+        left -= count_chars(&s[pos..to]);
         pos = to;
     }
     pos
@@ -153,20 +148,19 @@ fn back_chars(s: &str, n: usize) -> usize {
             // `pos - left` fell inside the character just before `pos`: take that one character.
             from = floor_boundary(s, pos - 1);
         }
-        let run = &s[from..pos];
-        left -= if run.is_ascii() {
-            run.len()
-        } else {
-            run.chars().count()
-        };
+        left -= count_chars(&s[from..pos]);
         pos = from;
     }
     pos
 }
 
-/// The byte length of the first `n` characters of `s` (all of it when shorter).
-fn end_of_chars(s: &str, n: usize) -> usize {
-    s.char_indices().nth(n).map_or(s.len(), |(i, _)| i)
+/// The characters in `s`: its length when it is ASCII, else a (vectorised) count.
+fn count_chars(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
 }
 
 /// The first character boundary at or after `i`.
