@@ -12,7 +12,7 @@ use std::sync::Arc;
 use lakefeed_core::arrow::array::{
     ArrayRef, BinaryBuilder, Int64Builder, RecordBatch, StringBuilder,
 };
-use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
+use lakefeed_core::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use lakefeed_core::{
     Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result,
     batches_in_runs, options_schema, parse_options,
@@ -158,20 +158,28 @@ impl Coco {
     }
 }
 
-/// The columns of §5.3.
-pub fn schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
+/// The leading columns every COCO-family table has: the image, its mask and its size and name.
+pub(crate) fn image_fields() -> Vec<Field> {
+    vec![
         LogicalType::Int64.field("coco_image_id", DataType::Int64),
         LogicalType::Image.field("image", DataType::Binary),
         LogicalType::SegmentMask.field("mask", DataType::Binary),
         LogicalType::Int64.field("width", DataType::Int64),
         LogicalType::Int64.field("height", DataType::Int64),
         LogicalType::Text.field("filename", DataType::Utf8),
+    ]
+}
+
+/// The columns of §5.3.
+pub fn schema() -> SchemaRef {
+    let mut fields = image_fields();
+    fields.extend([
         LogicalType::Json.field("captions", DataType::Utf8),
         LogicalType::Json.field("annotations", DataType::Utf8),
         LogicalType::Json.field("categories", DataType::Utf8),
         LogicalType::Int64.field("num_objects", DataType::Int64),
-    ]))
+    ]);
+    Arc::new(Schema::new(fields))
 }
 
 struct RowOut {

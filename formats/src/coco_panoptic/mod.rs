@@ -115,17 +115,13 @@ impl Panoptic {
 
 /// The columns of §5.4.
 pub fn schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        LogicalType::Int64.field("coco_image_id", DataType::Int64),
-        LogicalType::Image.field("image", DataType::Binary),
-        LogicalType::SegmentMask.field("mask", DataType::Binary),
-        LogicalType::Int64.field("width", DataType::Int64),
-        LogicalType::Int64.field("height", DataType::Int64),
-        LogicalType::Text.field("filename", DataType::Utf8),
+    let mut fields = crate::coco::image_fields();
+    fields.extend([
         LogicalType::Text.field("mask_filename", DataType::Utf8),
         LogicalType::Json.field("segments_info", DataType::Utf8),
         LogicalType::Json.field("categories", DataType::Utf8),
-    ]))
+    ]);
+    Arc::new(Schema::new(fields))
 }
 
 struct RowOut {

@@ -322,29 +322,35 @@ mod tests {
     #[test]
     fn prefers_paragraph_then_sentence_then_line_then_word() {
         let c = Chunker::new(40, 0).unwrap();
-        // A paragraph break in the back half wins over a later sentence end.
-        assert_eq!(
-            c.chunks("aaaa aaaa aaaa aaaa aaaa.\n\nbbbb. cccc dddd eeee ffff")[0],
-            "aaaa aaaa aaaa aaaa aaaa."
-        );
-        // A sentence end wins over a later line break and word breaks.
-        assert_eq!(
-            c.chunks("aaaa aaaa aaaa aaaa aa? bbbb\ncccc dddd eeee")[0],
-            "aaaa aaaa aaaa aaaa aa?"
-        );
-        assert_eq!(
-            c.chunks("aaaa aaaa aaaa aaaa aaaa bb\ncccc dddd eeee ffff")[0],
-            "aaaa aaaa aaaa aaaa aaaa bb"
-        );
-        assert_eq!(
-            c.chunks("aaaa aaaa aaaa aaaa aaaa bbbb cccc dddd eeee")[0],
-            "aaaa aaaa aaaa aaaa aaaa bbbb cccc dddd"
-        );
-        // A break too early (front half) loses to a weaker one later.
-        assert_eq!(
-            c.chunks("aa.\n\nbbbb bbbb bbbb bbbb bbbb cccc dddd eeee")[0],
-            "aa.\n\nbbbb bbbb bbbb bbbb bbbb cccc dddd"
-        );
+        let cases = [
+            // A paragraph break in the back half wins over a later sentence end.
+            (
+                "aaaa aaaa aaaa aaaa aaaa.\n\nbbbb. cccc dddd eeee ffff",
+                "aaaa aaaa aaaa aaaa aaaa.",
+            ),
+            // A sentence end wins over a later line break and word breaks.
+            (
+                "aaaa aaaa aaaa aaaa aa? bbbb\ncccc dddd eeee",
+                "aaaa aaaa aaaa aaaa aa?",
+            ),
+            // A line break wins over later word breaks.
+            (
+                "aaaa aaaa aaaa aaaa aaaa bb\ncccc dddd eeee ffff",
+                "aaaa aaaa aaaa aaaa aaaa bb",
+            ),
+            (
+                "aaaa aaaa aaaa aaaa aaaa bbbb cccc dddd eeee",
+                "aaaa aaaa aaaa aaaa aaaa bbbb cccc dddd",
+            ),
+            // A break too early (front half) loses to a weaker one later.
+            (
+                "aa.\n\nbbbb bbbb bbbb bbbb bbbb cccc dddd eeee",
+                "aa.\n\nbbbb bbbb bbbb bbbb bbbb cccc dddd",
+            ),
+        ];
+        for (text, first) in cases {
+            assert_eq!(c.chunks(text)[0], first, "{text:?}");
+        }
         // The window ending inside a blank line is a paragraph break.
         let t = format!("{}\n\n{}", "w ".repeat(20).trim_end(), "x ".repeat(30));
         assert_eq!(c.chunks(&t)[0], "w ".repeat(20).trim_end());
