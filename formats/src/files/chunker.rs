@@ -270,8 +270,13 @@ impl ChunkStream {
     pub fn push(&mut self, piece: &str, out: &mut impl FnMut(&str)) {
         self.buf.push_str(piece);
         self.drain(false, out);
-        self.buf.drain(..self.start);
-        self.start = 0;
+        // Keep the character before the next start: it decides whether a closing quote there ends a sentence.
+        let keep = self.buf[..self.start]
+            .char_indices()
+            .next_back()
+            .map_or(0, |(i, _)| i);
+        self.buf.drain(..keep);
+        self.start -= keep;
     }
 
     /// Ends the text and hands over the remaining chunks.
@@ -412,6 +417,61 @@ mod tests {
                 "word {w} at {at} is in no chunk"
             );
             pos = at + w.len();
+        }
+    }
+
+    /// Random texts over an alphabet of boundary-prone pieces (multi-byte characters, every kind of whitespace
+    /// and sentence mark): no panic, every chunk within the size, trimmed and non-blank, chunks in order and
+    /// covering every non-whitespace character, and the stream agreeing with the whole text.
+    #[test]
+    fn random_texts_keep_every_rule() {
+        const PIECES: &[&str] = &[
+            "a", "bc", "word", "é", "漢", "𝄞", " ", "  ", "\n", "\n\n", "\r\n", "\t", "\u{3000}",
+            ".", ". ", "? ", "!\n", "。", "”", "…", "\u{a0}",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for round in 0..20000 {
+            let len = next(600);
+            let text: String = (0..len).map(|_| PIECES[next(PIECES.len())]).collect();
+            let size = 1 + next(60);
+            let overlap = next(size);
+            let c = Chunker::new(size, overlap).unwrap();
+            let chunks = c.chunks(&text);
+            let mut covered = vec![false; text.len()];
+            let mut last_start = None;
+            for ch in &chunks {
+                assert!(
+                    ch.chars().count() <= size,
+                    "round {round}: {ch:?} over {size}"
+                );
+                assert!(!ch.is_empty() && ch.trim() == *ch, "round {round}: {ch:?}");
+                let o = offset(&text, ch);
+                assert!(last_start < Some(o), "round {round}: chunks out of order");
+                last_start = Some(o);
+                covered[o..o + ch.len()].iter_mut().for_each(|b| *b = true);
+            }
+            for (i, ch) in text.char_indices() {
+                assert!(
+                    ch.is_whitespace() || covered[i],
+                    "round {round}: {ch:?} at {i} in no chunk (size {size}, overlap {overlap})"
+                );
+            }
+            let mut streamed = Vec::new();
+            let mut stream = c.stream();
+            let chars: Vec<char> = text.chars().collect();
+            for piece in chars.chunks(1 + next(50)) {
+                stream.push(&piece.iter().collect::<String>(), &mut |c| {
+                    streamed.push(c.to_string())
+                });
+            }
+            stream.finish(&mut |c| streamed.push(c.to_string()));
+            assert_eq!(streamed, chunks, "round {round}");
         }
     }
 }
