@@ -112,7 +112,7 @@ fn fixture_files_give_the_rows_their_kind_implies() {
     let d = tmp();
     let client = Client::local(d.path()).unwrap();
     let root = fixtures().join("files");
-    let r = ingest(&client, "files", &[root.clone()]);
+    let r = ingest(&client, "files", std::slice::from_ref(&root));
 
     // Expected rows per file name, from the data itself.
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
@@ -192,7 +192,7 @@ fn fixture_files_give_the_rows_their_kind_implies() {
     assert_eq!(counts, want);
 
     // Ids: deterministic, "{file_id}_{n}", and the same on a second ingest into another table.
-    let again = ingest(&client, "files2", &[root.clone()]);
+    let again = ingest(&client, "files2", std::slice::from_ref(&root));
     assert_eq!(again.row_count, r.row_count);
     let ids = |t: &str| {
         client
@@ -216,7 +216,7 @@ fn video_segments_play_alone_and_cover_the_video() {
     videos.push(crate::common::repo().join("examples/files/testsrc.mp4"));
     for (i, video) in videos.iter().enumerate() {
         let table = format!("v{i}");
-        ingest(&client, &table, &[video.clone()]);
+        ingest(&client, &table, std::slice::from_ref(video));
         let duration: f64 = ffprobe(
             &["-show_entries", "format=duration", "-of", "csv=p=0"],
             video,

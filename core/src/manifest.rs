@@ -73,6 +73,9 @@ pub struct TableSpec {
     pub thumbnails: Option<bool>,
 }
 
+/// A table of a manifest, ready to run: its name, its built format and its ingest options.
+pub type BuiltTable = (String, Box<dyn Format>, IngestOptions);
+
 /// A manifest read from a file, ready to run.
 #[derive(Debug)]
 pub struct Plan {
@@ -210,7 +213,7 @@ impl Plan {
     }
 
     /// Builds every table's format without running it: checks options and that sources exist.
-    pub fn build_all(&self) -> Result<Vec<(String, Box<dyn Format>, IngestOptions)>> {
+    pub fn build_all(&self) -> Result<Vec<BuiltTable>> {
         let env = FormatEnv::new(self.base_dir());
         self.manifest
             .tables

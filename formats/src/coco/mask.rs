@@ -89,7 +89,7 @@ pub fn from_string(s: &str, h: u32, w: u32) -> Result<Rle, MaskError> {
 /// walked, and its crossings of pixel columns become run boundaries.
 pub fn from_polygon(xy: &[f64], h: u32, w: u32) -> Result<Rle, MaskError> {
     let k = xy.len() / 2;
-    if xy.len() % 2 != 0 || k < 3 {
+    if !xy.len().is_multiple_of(2) || k < 3 {
         return Err(format!(
             "polygon with {} coordinates: at least 3 points (6 numbers) are needed",
             xy.len()

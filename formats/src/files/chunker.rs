@@ -117,10 +117,8 @@ impl Chunker {
         }
         let mid_word = !text[..p].ends_with(char::is_whitespace)
             && !text[p..].starts_with(char::is_whitespace);
-        if mid_word {
-            if let Some(ws) = text[p..cut].find(char::is_whitespace) {
-                p += ws;
-            }
+        if mid_word && let Some(ws) = text[p..cut].find(char::is_whitespace) {
+            p += ws;
         }
         p
     }

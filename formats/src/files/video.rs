@@ -321,11 +321,11 @@ impl Segment {
             packet.set_dts(Some(d - offset));
         }
         packet.rescale_ts(tb, otb);
-        if let (Some(d), Some(last)) = (packet.dts(), self.last_dts[out_idx]) {
-            if d <= last {
-                packet.set_dts(Some(last + 1));
-                packet.set_pts(packet.pts().map(|p| p.max(last + 1)));
-            }
+        if let (Some(d), Some(last)) = (packet.dts(), self.last_dts[out_idx])
+            && d <= last
+        {
+            packet.set_dts(Some(last + 1));
+            packet.set_pts(packet.pts().map(|p| p.max(last + 1)));
         }
         if packet.dts().is_some() {
             self.last_dts[out_idx] = packet.dts();
