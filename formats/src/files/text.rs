@@ -30,79 +30,68 @@ pub struct Decoder {
 impl Decoder {
     /// Decodes the next bytes, appending to `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut String) {
-        self.pending.extend_from_slice(bytes);
-        self.decode(false, out);
+        if self.pending.is_empty() {
+            // The usual case: nothing carried over, so decode the caller's bytes without copying them.
+            let used = self.decode(bytes, false, out);
+            self.pending.extend_from_slice(&bytes[used..]);
+        } else {
+            let mut input = std::mem::take(&mut self.pending);
+            input.extend_from_slice(bytes);
+            let used = self.decode(&input, false, out);
+            input.drain(..used);
+            self.pending = input;
+        }
     }
 
     /// Decodes what is left at the end of the input.
     pub fn finish(mut self, out: &mut String) {
-        self.decode(true, out);
+        let input = std::mem::take(&mut self.pending);
+        self.decode(&input, true, out);
     }
 
-    fn decode(&mut self, last: bool, out: &mut String) {
-        let encoding = match self.encoding {
-            Some(e) => e,
-            None if self.pending.len() < 3 && !last => return,
+    /// Decodes what it can of `input`; returns the bytes used (the rest is an incomplete character, or too
+    /// little to tell the encoding).
+    fn decode(&mut self, input: &[u8], last: bool, out: &mut String) -> usize {
+        let (encoding, bom) = match self.encoding {
+            Some(e) => (e, 0),
+            None if input.len() < 3 && !last => return 0,
             None => {
-                let (e, bom) = match self.pending.as_slice() {
-                    [0xFF, 0xFE, ..] => (
-                        Encoding::Utf16 {
-                            little_endian: true,
-                        },
-                        2,
-                    ),
-                    [0xFE, 0xFF, ..] => (
-                        Encoding::Utf16 {
-                            little_endian: false,
-                        },
-                        2,
-                    ),
+                let utf16 = |little_endian| (Encoding::Utf16 { little_endian }, 2);
+                let (e, bom) = match input {
+                    [0xFF, 0xFE, ..] => utf16(true),
+                    [0xFE, 0xFF, ..] => utf16(false),
                     [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
                     _ => (Encoding::Utf8, 0),
                 };
-                self.pending.drain(..bom);
                 self.encoding = Some(e);
-                e
+                (e, bom)
             }
         };
-        let used = match encoding {
-            Encoding::Utf8 => utf8_lossy(&self.pending, last, out),
-            Encoding::Utf16 { little_endian } => {
-                utf16_lossy(&self.pending, little_endian, last, out)
-            }
-        };
-        self.pending.drain(..used);
+        let body = &input[bom..];
+        bom + match encoding {
+            Encoding::Utf8 => utf8_lossy(body, last, out),
+            Encoding::Utf16 { little_endian } => utf16_lossy(body, little_endian, last, out),
+        }
     }
 }
 
-/// Appends the UTF-8 in `bytes`, each invalid sequence as U+FFFD; an incomplete character at the end is left
-/// unless `last`. Returns the bytes used.
+/// Appends the UTF-8 in `bytes`, each invalid sequence as U+FFFD (as `String::from_utf8_lossy` does); an
+/// incomplete character at the end is left unless `last`. Returns the bytes used.
 fn utf8_lossy(bytes: &[u8], last: bool, out: &mut String) -> usize {
-    let mut rest = bytes;
-    loop {
-        match std::str::from_utf8(rest) {
-            Ok(s) => {
-                out.push_str(s);
-                return bytes.len();
-            }
-            Err(e) => {
-                let (valid, tail) = rest.split_at(e.valid_up_to());
-                // Checked by from_utf8 just above.
-                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
-                match e.error_len() {
-                    Some(n) => {
-                        out.push(char::REPLACEMENT_CHARACTER);
-                        rest = &tail[n..];
-                    }
-                    None if last => {
-                        out.push(char::REPLACEMENT_CHARACTER);
-                        return bytes.len();
-                    }
-                    None => return bytes.len() - tail.len(),
-                }
-            }
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        let bad = chunk.invalid();
+        if bad.is_empty() {
+            continue;
         }
+        let at_end = bad.as_ptr_range().end == bytes.as_ptr_range().end;
+        let incomplete = std::str::from_utf8(bad).is_err_and(|e| e.error_len().is_none());
+        if at_end && incomplete && !last {
+            return bytes.len() - bad.len();
+        }
+        out.push(char::REPLACEMENT_CHARACTER);
     }
+    bytes.len()
 }
 
 /// Appends the UTF-16 in `bytes`, unpaired surrogates (and an odd last byte) as U+FFFD; a trailing odd byte or
