@@ -30,7 +30,7 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let run = |set: &[Vec<u8>]| {
         set.par_iter().for_each(|b| {
-            lakefeed::thumbnail::thumbnails(b).expect("thumbnails");
+            lakefeed::lakefeed_formats::media::thumbnails(b).expect("thumbnails");
         })
     };
     let mut ours = Vec::new();

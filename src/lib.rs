@@ -1,7 +1,10 @@
 //! lakefeed: turn videos, images, PDFs, text, COCO, LeRobot and HuggingFace data into typed, searchable tables.
 //!
-//! This crate is a facade: it re-exports [`lakefeed_core`] (client, formats registry, pipeline, stores), links
-//! the built-in formats, and holds the command-line interface in [`cli`]. A binary with extra formats is:
+//! This crate is the engine and the command line. It builds on [`lakefeed_core`] (the plugin API, re-exported
+//! here) with: one ingest path ([`IngestJob`]), the [`pipeline`] and its side [`stages`] (thumbnails), the
+//! stores ([`store`]: the async [`TableStore`] trait's Lance implementation and the blocking [`Store`]
+//! facade), SQL ([`sql`]), the blocking [`Client`], YAML [`manifest`]s and the [`cli`]. A binary with extra
+//! formats is:
 //!
 //! ```ignore
 //! use my_format_crate as _; // link its registered formats
@@ -9,9 +12,21 @@
 //! ```
 
 pub mod cli;
+pub mod client;
+pub mod job;
+pub mod manifest;
+pub mod options;
+pub mod pipeline;
+pub mod sql;
+pub mod stages;
+pub mod store;
 
+pub use client::{Client, OpenTable, QueryBuilder, TableQuery};
+pub use job::{IngestData, IngestJob, IngestResult};
 pub use lakefeed_core::*;
 pub use lakefeed_formats;
+pub use options::{IngestOptions, ProgressFn, WriteMode};
+pub use store::{LocalStore, Store};
 
 /// Makes sure the built-in formats (and the bundled example plugin) are linked into any binary using this crate.
 pub fn link_builtin_formats() {

@@ -133,7 +133,7 @@ fn coco_masks_match_pycocotools_on_every_fixture_image() {
     );
     assert_eq!(row["filename"], "000000000139.jpg");
     // Images are IMAGE columns: the thumbnail stage made 4 per image.
-    assert_eq!(r.report.thumbnails, 79 * 4);
+    assert_eq!(r.report.rows_in("thumbnails"), 79 * 4);
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod bad_files;
 mod cli;
 mod client;
 mod coco;
+mod engine;
 mod files;
 mod manifest;
 mod python;

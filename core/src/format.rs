@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 use crate::report::Recorder;
+use crate::schema::Hints;
 use crate::types::LogicalType;
 use crate::util::did_you_mean;
 
@@ -63,12 +64,7 @@ pub trait Format: Send {
 
     /// The IMAGE columns that get thumbnails. Default: every IMAGE column of `schema`.
     fn image_columns(&self, schema: &Schema) -> Vec<String> {
-        schema
-            .fields()
-            .iter()
-            .filter(|f| LogicalType::of_field(f) == Some(LogicalType::Image))
-            .map(|f| f.name().clone())
-            .collect()
+        image_columns_of(schema)
     }
 
     /// An estimate of the rows this source yields, for progress reporting.
@@ -81,19 +77,40 @@ pub trait Format: Send {
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches>;
 }
 
-/// What a format's factory gets besides its options.
+/// The IMAGE columns of `schema`, in order.
+pub fn image_columns_of(schema: &Schema) -> Vec<String> {
+    schema
+        .fields()
+        .iter()
+        .filter(|f| LogicalType::of_field(f) == Some(LogicalType::Image))
+        .map(|f| f.name().clone())
+        .collect()
+}
+
+/// What a format's factory gets besides its options: where relative paths start, and the user's type hints.
 #[derive(Debug, Clone)]
 pub struct FormatEnv {
     /// Directory that relative paths in the options are resolved against (the manifest's folder, or the CWD).
     pub base_dir: PathBuf,
+    /// The user's column type hints (`schema:` in a manifest, `--schema` on the command line). A format that
+    /// infers types uses them during inference (so BINARY reads `"\\x0aff"` as hex bytes); the pipeline applies them
+    /// to every format's schema afterwards as well.
+    pub hints: Hints,
 }
 
 impl FormatEnv {
-    /// An environment resolving relative paths against `base_dir`.
+    /// An environment resolving relative paths against `base_dir`, with no hints.
     pub fn new(base_dir: impl Into<PathBuf>) -> Self {
         Self {
             base_dir: base_dir.into(),
+            hints: Hints::new(),
         }
+    }
+
+    /// The same environment with `hints`.
+    pub fn with_hints(mut self, hints: Hints) -> Self {
+        self.hints = hints;
+        self
     }
 
     /// `path` resolved against the base directory.
@@ -109,9 +126,7 @@ impl FormatEnv {
 
 impl Default for FormatEnv {
     fn default() -> Self {
-        Self {
-            base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-        }
+        Self::new(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
     }
 }
 
@@ -170,12 +185,18 @@ pub fn formats() -> Vec<&'static FormatDescriptor> {
 /// The format registered as `name`, or an IngestError with a "did you mean".
 pub fn find_format(name: &str) -> Result<&'static FormatDescriptor> {
     let all = formats();
-    all.iter().copied().find(|d| d.name == name).ok_or_else(|| {
-        Error::Ingest(format!(
-            "unknown format '{name}'{}; `lakefeed formats` lists them",
-            did_you_mean(name, all.iter().map(|d| d.name))
-        ))
-    })
+    all.iter()
+        .copied()
+        .find(|d| d.name == name)
+        .ok_or_else(|| Error::Ingest(unknown_format(name)))
+}
+
+/// "unknown format 'x', did you mean 'y'?; `lakefeed formats` lists them".
+pub fn unknown_format(name: &str) -> String {
+    format!(
+        "unknown format '{name}'{}; `lakefeed formats` lists them",
+        did_you_mean(name, formats().iter().map(|d| d.name))
+    )
 }
 
 /// Builds the format `name` from `options`.

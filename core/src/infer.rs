@@ -285,7 +285,7 @@ fn opt_f64(v: &Value) -> std::result::Result<Option<f64>, ()> {
 }
 
 /// Bytes written as text: PostgreSQL's `\x` hex form (`"\\x89504e47"`), else the text's UTF-8 bytes.
-fn bytes_of_text(s: &str) -> std::result::Result<Vec<u8>, ()> {
+pub fn bytes_of_text(s: &str) -> std::result::Result<Vec<u8>, ()> {
     match s.strip_prefix("\\x") {
         Some(hex) if hex.len() % 2 == 0 => (0..hex.len())
             .step_by(2)

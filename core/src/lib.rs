@@ -1,34 +1,36 @@
-//! lakefeed-core: the data model, the `Format` trait and registry, the pipeline, table stores, SQL and the client.
+//! lakefeed-core: what a format author needs, and nothing heavier.
 //!
-//! Data flows one way: a [`Format`] yields Arrow batches → side stages (thumbnails) → a [`TableStore`].
+//! Logical types and inference, schema hints, the [`Format`] trait and registry, [`SideStage`]s, the
+//! [`TableStore`] trait (to write a sink), run reports, errors and deterministic ids. No table store, SQL engine,
+//! async runtime or media codec is compiled in: those are the engine's (the `lakefeed` crate).
+//!
+//! Data flows one way: a [`Format`] yields Arrow batches → side stages → a [`TableStore`].
 
-pub mod client;
+pub mod columns;
 pub mod error;
 pub mod format;
+pub mod ids;
 pub mod infer;
-pub mod manifest;
-pub mod pipeline;
+mod names;
 pub mod query;
 pub mod report;
-pub mod rows;
 pub mod schema;
-pub mod sql;
+pub mod stage;
 pub mod store;
-pub mod thumbnail;
 pub mod types;
 mod util;
 
-pub use client::{Client, IngestData, IngestResult, OpenTable, TableQuery};
-pub use error::{Error, ErrorClass, Result};
+pub use columns::{Columns, InMemory};
+pub use error::{BoxError, Error, ErrorClass, Result, ResultExt};
 pub use format::{
     Batches, Format, FormatDescriptor, FormatEnv, IngestContext, batches_in_runs, build_format,
     find_format, formats, options_schema, parse_options,
 };
-pub use pipeline::{IngestOptions, ProgressFn, SideStage, WriteMode};
-pub use query::{QueryBuilder, QueryResult};
+pub use query::QueryResult;
 pub use report::{RunReport, Skip};
 pub use schema::Hints;
-pub use store::{LocalStore, TableStore};
+pub use stage::SideStage;
+pub use store::{BatchStream, ScanSpec, TableStore, validate_table_name};
 pub use types::LogicalType;
 pub use util::did_you_mean;
 

@@ -60,14 +60,12 @@ impl Recorder {
 /// The report a run ends with.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunReport {
-    /// Rows written, by table name (the `thumbnails` table included when thumbnails were made).
+    /// Rows written, by table name: the source table and every side stage's table (`thumbnails`…).
     pub rows: BTreeMap<String, u64>,
     /// Inputs skipped, with reasons.
     pub skipped: Vec<Skip>,
     /// Warnings that did not skip an input (failed thumbnails, index failures).
     pub warnings: Vec<String>,
-    /// Thumbnails made.
-    pub thumbnails: u64,
     /// Wall time of the run.
     #[serde(serialize_with = "secs")]
     pub elapsed: Duration,
@@ -78,6 +76,11 @@ fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 }
 
 impl RunReport {
+    /// Rows written to `table` (0 when none were).
+    pub fn rows_in(&self, table: &str) -> u64 {
+        self.rows.get(table).copied().unwrap_or(0)
+    }
+
     /// Folds another report (another table of the same manifest) into this one.
     pub fn merge(&mut self, other: RunReport) {
         for (t, n) in other.rows {
@@ -85,7 +88,6 @@ impl RunReport {
         }
         self.skipped.extend(other.skipped);
         self.warnings.extend(other.warnings);
-        self.thumbnails += other.thumbnails;
         self.elapsed += other.elapsed;
     }
 }
@@ -94,9 +96,6 @@ impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (t, n) in &self.rows {
             writeln!(f, "{t}: {n} rows")?;
-        }
-        if self.thumbnails > 0 {
-            writeln!(f, "thumbnails: {}", self.thumbnails)?;
         }
         for s in &self.skipped {
             writeln!(f, "skipped {}: {}", s.path.display(), s.reason)?;

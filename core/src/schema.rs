@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, new_null_array};
+use arrow::array::{ArrayRef, AsArray, BinaryBuilder, RecordBatch, new_null_array};
 use arrow::compute::{CastOptions, cast_with_options};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use crate::error::{Error, Result};
+use crate::infer::bytes_of_text;
 use crate::types::{LogicalType, TYPE_KEY};
 use crate::util::did_you_mean;
 
@@ -111,6 +112,8 @@ pub fn conform(batch: &RecordBatch, target: &SchemaRef) -> Result<RecordBatch> {
                 let col = batch.column(i);
                 if col.data_type() == f.data_type() {
                     Ok(col.clone())
+                } else if is_text(col.data_type()) && is_binary(f.data_type()) {
+                    text_to_bytes(f.name(), col, f.data_type())
                 } else {
                     cast_with_options(col, f.data_type(), &opts).map_err(|e| {
                         Error::Ingest(format!(
@@ -126,6 +129,24 @@ pub fn conform(batch: &RecordBatch, target: &SchemaRef) -> Result<RecordBatch> {
         })
         .collect::<Result<_>>()?;
     Ok(RecordBatch::try_new(target.clone(), columns)?)
+}
+
+/// Text read into a byte column the way inference reads it: `"\\x0aff"` is hex, other text its UTF-8 bytes.
+fn text_to_bytes(name: &str, col: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
+    let text = cast_with_options(col, &DataType::Utf8, &CastOptions::default())?;
+    let mut out = BinaryBuilder::with_capacity(text.len(), 0);
+    for (row, v) in text.as_string::<i32>().iter().enumerate() {
+        match v {
+            None => out.append_null(),
+            Some(s) => out.append_value(bytes_of_text(s).map_err(|()| {
+                Error::Ingest(format!(
+                    "column '{name}', row {row}: '\\x' must be followed by pairs of hex digits"
+                ))
+            })?),
+        }
+    }
+    let bytes: ArrayRef = Arc::new(out.finish());
+    Ok(cast_with_options(&bytes, to, &CastOptions::default())?)
 }
 
 /// Checks that data of schema `incoming` can be appended to a table of schema `existing`: every incoming column
@@ -239,7 +260,7 @@ mod tests {
             Field::new("x", DataType::Utf8, true),
         ]);
         let e = check_append("tbl", &table, &data).unwrap_err().to_string();
-        assert!(e.starts_with("TableError"), "{e}");
+        assert!(e.starts_with("cannot append to 'tbl'"), "{e}");
         assert!(
             e.contains("column 'a' is INT64 in the table but TEXT") && e.contains("column 'x'"),
             "{e}"

@@ -4,7 +4,8 @@
 pub mod coco;
 mod coco_panoptic;
 pub mod files;
-mod rows;
+pub mod media;
+pub mod rows;
 
 /// Call (or `use lakefeed_formats as _;`) from a binary so the linker keeps the built-in formats.
 pub fn link() {}

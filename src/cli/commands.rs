@@ -1,26 +1,22 @@
 //! Running each subcommand.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use lakefeed_core::manifest::{self, Plan};
-use lakefeed_core::rows::RowsFile;
-use lakefeed_core::{
-    Client, Format, FormatEnv, IngestOptions, WriteMode, build_format, find_format, formats, schema,
-};
 use serde_json::{Map, Value};
+
+use crate::manifest::{self, Plan};
+use crate::store::{Store, store_dir};
+use crate::{
+    Client, IngestData, IngestJob, IngestOptions, WriteMode, find_format, formats, schema,
+};
 
 use super::args::{Cli, Command, IngestArgs, Mode, QueryArgs};
 use super::{output, progress};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let default_store = || {
-        cli.store
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(lakefeed_core::client::DEFAULT_STORE))
-    };
+    let store = cli.store.as_deref();
     match cli.command {
         Command::Formats { name } => list_formats(name.as_deref()),
         Command::ManifestSchema => {
@@ -44,43 +40,32 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Run { manifest } => {
             let plan = Plan::load(&manifest)?;
-            let store = cli
-                .store
-                .clone()
-                .or_else(|| plan.store_dir())
-                .unwrap_or_else(default_store);
-            let client = Client::local(&store)?;
+            let store = Store::local(store_dir(store, plan.store_dir()))?;
             let bar = progress::bar(None);
-            let report = plan.run(&client, bar.as_ref().map(progress::callback));
+            let report = plan.run(&store, bar.as_ref().map(progress::callback));
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
             writeln!(std::io::stdout().lock(), "{}", report?)?;
             Ok(())
         }
-        command => {
-            let client = Client::local(default_store())?;
-            match command {
-                Command::Ingest(args) => ingest(&client, args),
-                Command::Query(args) => query(&client, args),
-                Command::Tables => {
-                    let mut out = std::io::stdout().lock();
-                    for t in client.list_tables()? {
-                        writeln!(out, "{t}")?;
-                    }
-                    Ok(())
-                }
-                Command::Drop { table, if_exists } => Ok(client.drop_table(&table, if_exists)?),
-                Command::Index { table, column } => Ok(client.create_index(&table, &column)?),
-                Command::Formats { .. }
-                | Command::ManifestSchema
-                | Command::Validate { .. }
-                | Command::Run { .. } => {
-                    unreachable!("handled above")
-                }
+        Command::Ingest(args) => ingest(&client(store)?, args),
+        Command::Query(args) => query(&client(store)?, args),
+        Command::Tables => {
+            let mut out = std::io::stdout().lock();
+            for t in client(store)?.list_tables()? {
+                writeln!(out, "{t}")?;
             }
+            Ok(())
         }
+        Command::Drop { table, if_exists } => Ok(client(store)?.drop_table(&table, if_exists)?),
+        Command::Index { table, column } => Ok(client(store)?.create_index(&table, &column)?),
     }
+}
+
+/// A client over the store `--store`/`LAKEFEED_STORE` names, else the default.
+fn client(store: Option<&std::path::Path>) -> Result<Client> {
+    Ok(Client::local(store_dir(store, None))?)
 }
 
 fn list_formats(name: Option<&str>) -> Result<()> {
@@ -115,33 +100,36 @@ fn ingest(client: &Client, args: IngestArgs) -> Result<()> {
             .map(|s| split_pair(s, "--schema"))
             .collect::<Result<Vec<_>>>()?,
     )?;
-    let env = FormatEnv::default();
-    let format: Box<dyn Format> = if let Some(path) = &args.rows {
-        Box::new(RowsFile::open(path, &hints)?)
+    let data = if let Some(path) = &args.rows {
+        IngestData::rows_file(path)
     } else if let Some(name) = &args.format {
         let mut options = Map::new();
         for opt in &args.opts {
             let (k, v) = split_pair(opt, "--opt")?;
             options.insert(k.to_string(), parse_value(v));
         }
-        build_format(name, Value::Object(options), &env)?
+        IngestData::Format {
+            name: name.clone(),
+            options: Value::Object(options),
+        }
     } else if !args.paths.is_empty() {
-        build_format("files", serde_json::json!({ "paths": args.paths }), &env)?
+        IngestData::files(&args.paths)
     } else {
         bail!("nothing to ingest: give PATH…, --rows FILE or --format NAME");
     };
-    let bar = progress::bar(format.estimated_rows());
-    let opts = IngestOptions {
+    let mut job = IngestJob::new(&args.table, data).options(IngestOptions {
         schema: hints,
         index: args.index,
         mode: match args.mode {
             Mode::Append => WriteMode::Append,
             Mode::Overwrite => WriteMode::Overwrite,
         },
-        on_progress: bar.as_ref().map(progress::callback),
         ..Default::default()
-    };
-    let result = client.ingest_format(&args.table, format, &opts);
+    });
+    job.build()?;
+    let bar = progress::bar(job.estimated_rows());
+    job.ingest_options_mut().on_progress = bar.as_ref().map(progress::callback);
+    let result = client.run(job);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -31,10 +31,15 @@ pub fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // The class of the lakefeed error under any CLI context, as the seed names it.
+            let class = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<crate::Error>())
+                .map_or(String::new(), |le| format!("{}: ", le.class().name()));
             // Errors are the one thing the CLI reports outside tracing: they must show whatever the log level.
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {class}{e:#}");
             }
             ExitCode::from(1)
         }

@@ -3,8 +3,8 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
+use crate::ProgressFn;
 use indicatif::{ProgressBar, ProgressStyle};
-use lakefeed_core::ProgressFn;
 
 /// A bar for `total` rows (a spinner when unknown), or `None` when stderr is not a terminal.
 pub fn bar(total: Option<u64>) -> Option<ProgressBar> {

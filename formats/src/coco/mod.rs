@@ -182,7 +182,7 @@ pub fn schema() -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-struct RowOut {
+struct ImageRow {
     info: ImageInfo,
     image: Vec<u8>,
     mask: Vec<u8>,
@@ -192,7 +192,7 @@ struct RowOut {
 }
 
 impl Coco {
-    fn row(&self, info: &ImageInfo, ctx: &IngestContext) -> Option<RowOut> {
+    fn row(&self, info: &ImageInfo, ctx: &IngestContext) -> Option<ImageRow> {
         let path = self.images_dir.join(&info.file_name);
         let image = match std::fs::read(&path) {
             Ok(b) => b,
@@ -229,7 +229,7 @@ impl Coco {
             .map(|a| serde_json::json!({"id": a.id, "bbox": a.bbox, "category_id": a.category_id, "area": a.area, "iscrowd": a.iscrowd}))
             .collect();
         let caps = self.captions.get(&info.id).cloned().unwrap_or_default();
-        Some(RowOut {
+        Some(ImageRow {
             info: info.clone(),
             image,
             mask,
@@ -259,7 +259,7 @@ impl Format for Coco {
         let me = Arc::new(*self);
         let ctx = ctx.clone();
         Ok(batches_in_runs(me.images.len(), me.batch_size, move |r| {
-            let rows: Vec<RowOut> = me.images[r]
+            let rows: Vec<ImageRow> = me.images[r]
                 .par_iter()
                 .filter_map(|info| me.row(info, &ctx))
                 .collect();
@@ -274,18 +274,18 @@ fn repeated(text: &str, n: usize) -> ArrayRef {
     Arc::new(b.finish())
 }
 
-fn batch(rows: &[RowOut], categories: &str) -> Result<RecordBatch> {
-    let ints = |f: &dyn Fn(&RowOut) -> i64| -> ArrayRef {
+fn batch(rows: &[ImageRow], categories: &str) -> Result<RecordBatch> {
+    let ints = |f: &dyn Fn(&ImageRow) -> i64| -> ArrayRef {
         let mut b = Int64Builder::new();
         rows.iter().for_each(|r| b.append_value(f(r)));
         Arc::new(b.finish())
     };
-    let texts = |f: &dyn Fn(&RowOut) -> &str| -> ArrayRef {
+    let texts = |f: &dyn Fn(&ImageRow) -> &str| -> ArrayRef {
         let mut b = StringBuilder::new();
         rows.iter().for_each(|r| b.append_value(f(r)));
         Arc::new(b.finish())
     };
-    let bytes = |f: &dyn Fn(&RowOut) -> &[u8]| -> ArrayRef {
+    let bytes = |f: &dyn Fn(&ImageRow) -> &[u8]| -> ArrayRef {
         let mut b = BinaryBuilder::new();
         rows.iter().for_each(|r| b.append_value(f(r)));
         Arc::new(b.finish())

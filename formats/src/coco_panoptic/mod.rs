@@ -124,7 +124,7 @@ pub fn schema() -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-struct RowOut {
+struct PanopticRow {
     info: ImageInfo,
     ann: PanopticAnnotation,
     image: Vec<u8>,
@@ -137,7 +137,7 @@ impl Panoptic {
         info: &ImageInfo,
         ann: &PanopticAnnotation,
         ctx: &IngestContext,
-    ) -> Option<RowOut> {
+    ) -> Option<PanopticRow> {
         let image_path = self.images_dir.join(&info.file_name);
         let mask_path = self.masks_dir.join(&ann.file_name);
         let read = |p: &PathBuf, what: &str| match std::fs::read(p) {
@@ -157,7 +157,7 @@ impl Panoptic {
                 ctx.warn(format!("{}: {problem}", mask_path.display()));
             }
         }
-        Some(RowOut {
+        Some(PanopticRow {
             info: info.clone(),
             ann: ann.clone(),
             image,
@@ -179,7 +179,7 @@ impl Format for Panoptic {
         let me = Arc::new(*self);
         let ctx = ctx.clone();
         Ok(batches_in_runs(me.entries.len(), me.batch_size, move |r| {
-            let rows: Vec<RowOut> = me.entries[r]
+            let rows: Vec<PanopticRow> = me.entries[r]
                 .par_iter()
                 .filter_map(|(i, a)| me.row(i, a, &ctx))
                 .collect();
@@ -188,7 +188,7 @@ impl Format for Panoptic {
     }
 }
 
-fn batch(rows: &[RowOut], categories: &str) -> Result<RecordBatch> {
+fn batch(rows: &[PanopticRow], categories: &str) -> Result<RecordBatch> {
     let mut id = Int64Builder::new();
     let (mut image, mut mask) = (BinaryBuilder::new(), BinaryBuilder::new());
     let (mut width, mut height) = (Int64Builder::new(), Int64Builder::new());

@@ -7,7 +7,7 @@ mod kind;
 mod ordered;
 mod paths;
 mod pdf;
-mod rows;
+mod table;
 pub mod text;
 mod video;
 
@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 pub use kind::Kind;
 use ordered::{Job, Msg, Ordered, Sink};
-use rows::Row;
+use table::Row;
 
 /// Options of the `files` format.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -87,7 +87,7 @@ impl Files {
         let files = paths::expand(&options.paths, env)?;
         let kinds: BTreeSet<Kind> = files.iter().map(|p| Kind::of(p)).collect();
         Ok(Self {
-            schema: rows::schema_for(&kinds),
+            schema: table::schema_for(&kinds),
             files,
             options,
         })
@@ -137,7 +137,7 @@ impl Format for Files {
 fn job(path: PathBuf, options: FilesOptions, schema: SchemaRef) -> Job {
     Box::new(move |sink: &Sink| {
         let kind = Kind::of(&path);
-        let fid = match rows::file_id(&path) {
+        let fid = match table::file_id(&path) {
             Ok(id) => id,
             Err(e) => {
                 let _ = sink.send(Msg::Skip(format!("unreadable: {e}")));
@@ -145,7 +145,7 @@ fn job(path: PathBuf, options: FilesOptions, schema: SchemaRef) -> Job {
             }
         };
         let mut emit = |rows: Vec<Row>| -> bool {
-            match rows::batch(&schema, &fid, &rows) {
+            match table::batch(&schema, &fid, &rows) {
                 Ok(b) => sink.send(Msg::Part(b)).is_ok(),
                 Err(e) => {
                     let _ = sink.send(Msg::Skip(e.to_string()));

@@ -11,7 +11,7 @@ use lakefeed_core::{Error, Result};
 use pdfium_render::prelude::*;
 
 use super::ordered::{Msg, Sink};
-use super::rows::Row;
+use super::table::Row;
 
 /// Environment variable naming the directory that holds `libpdfium.so`.
 pub const PDFIUM_DIR_ENV: &str = "LAKEFEED_PDFIUM_DIR";

@@ -6,7 +6,7 @@ use std::path::Path;
 
 pub use super::chunker::{ChunkStream, Chunker};
 use super::ordered::{Msg, Sink};
-use super::rows::Row;
+use super::table::Row;
 
 /// Bytes read at a time.
 const READ_BYTES: usize = 1 << 20;

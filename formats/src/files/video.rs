@@ -16,7 +16,7 @@ use ffmpeg::{Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
 use super::ordered::{Msg, Sink};
-use super::rows::Row;
+use super::table::Row;
 
 /// The box video thumbnails fit.
 pub const THUMB_BOX: (u32, u32) = (320, 180);
@@ -479,5 +479,5 @@ fn jpeg_of(frame: &ffmpeg::frame::Video) -> Option<Vec<u8>> {
     for y in 0..th as usize {
         packed.extend_from_slice(&data[y * stride..y * stride + tw as usize * 3]);
     }
-    lakefeed_core::thumbnail::encode_jpeg(tw, th, &packed, 85).ok()
+    crate::media::jpeg::encode(tw, th, &packed, 85).ok()
 }

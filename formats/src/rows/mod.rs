@@ -1,7 +1,10 @@
 //! `rows`: one row per record of a JSONL, CSV or Parquet file (§5.2 column data from a file).
 
-use lakefeed_core::rows::RowsFile;
-use lakefeed_core::{FormatDescriptor, FormatEnv, Hints, Result, options_schema, parse_options};
+mod file;
+
+use lakefeed_core::{FormatDescriptor, FormatEnv, Result, options_schema, parse_options};
+
+pub use file::RowsFile;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -15,10 +18,7 @@ pub struct RowsOptions {
 
 fn build(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn lakefeed_core::Format>> {
     let o: RowsOptions = parse_options("rows", options)?;
-    Ok(Box::new(RowsFile::open(
-        env.resolve(&o.path),
-        &Hints::new(),
-    )?))
+    Ok(Box::new(RowsFile::open(env.resolve(&o.path), &env.hints)?))
 }
 
 inventory::submit! {

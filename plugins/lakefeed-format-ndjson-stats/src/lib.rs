@@ -161,3 +161,87 @@ lakefeed_core::inventory::submit! {
         build,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The format as the engine drives it: found in the registry, built from options, normalized into batches.
+    use lakefeed_core::arrow::array::AsArray;
+    use lakefeed_core::arrow::datatypes::Int64Type;
+    use lakefeed_core::{ErrorClass, IngestContext, build_format, find_format};
+
+    use super::*;
+
+    #[test]
+    fn counts_lines_bad_lines_and_keys_per_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.ndjson"),
+            "{\"x\": 1}\nnot json\n\n{\"y\": 2, \"x\": 3}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("b.jsonl"), "{\"z\": null}\n").unwrap();
+        std::fs::write(dir.path().join("c.txt"), "ignored").unwrap();
+        let format = build_format(
+            "ndjson-stats",
+            serde_json::json!({"dir": dir.path(), "batch_size": 1}),
+            &FormatEnv::default(),
+        )
+        .unwrap();
+        assert_eq!(format.estimated_rows(), Some(2));
+        let ctx = IngestContext::default();
+        let batches: Vec<RecordBatch> = format
+            .normalize(&ctx)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(batches.len(), 2, "one file per batch");
+        let ints = |b: &RecordBatch, c: &str| {
+            b.column_by_name(c)
+                .unwrap()
+                .as_primitive::<Int64Type>()
+                .value(0)
+        };
+        let text = |b: &RecordBatch, c: &str| {
+            b.column_by_name(c)
+                .unwrap()
+                .as_string::<i32>()
+                .value(0)
+                .to_string()
+        };
+        assert!(text(&batches[0], "path").ends_with("a.ndjson"));
+        assert_eq!(
+            (ints(&batches[0], "lines"), ints(&batches[0], "bad_lines")),
+            (3, 1)
+        );
+        assert_eq!(text(&batches[0], "keys"), r#"["x","y"]"#);
+        assert_eq!(
+            (ints(&batches[1], "lines"), ints(&batches[1], "bad_lines")),
+            (1, 0)
+        );
+        assert_eq!(
+            LogicalType::of_field(batches[0].schema().field(4)),
+            Some(LogicalType::Json)
+        );
+    }
+
+    #[test]
+    fn missing_dir_and_unknown_options_are_ingest_errors() {
+        let e = build_format(
+            "ndjson-stats",
+            serde_json::json!({"dir": "/no/such/dir"}),
+            &FormatEnv::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(e.is_not_found() && e.class() == ErrorClass::Ingest, "{e}");
+        let e = build_format(
+            "ndjson-stats",
+            serde_json::json!({"dri": "x"}),
+            &FormatEnv::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(e.to_string().contains("unknown field `dri`"), "{e}");
+        assert!(!find_format("ndjson-stats").unwrap().description.is_empty());
+    }
+}

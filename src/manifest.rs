@@ -9,13 +9,15 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::client::Client;
-use crate::error::{Error, Result};
-use crate::format::{Format, FormatEnv, find_format, formats};
-use crate::pipeline::{IngestOptions, ProgressFn, WriteMode};
-use crate::report::RunReport;
-use crate::schema::parse_hints;
-use crate::util::did_you_mean;
+use lakefeed_core::format::unknown_format;
+use lakefeed_core::schema::parse_hints;
+use lakefeed_core::{
+    Error, FormatEnv, Result, ResultExt, RunReport, did_you_mean, find_format, validate_table_name,
+};
+
+use crate::job::{IngestData, IngestJob};
+use crate::options::{IngestOptions, ProgressFn, WriteMode};
+use crate::store::Store;
 
 /// A manifest document.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -72,9 +74,6 @@ pub struct TableSpec {
     #[serde(default)]
     pub thumbnails: Option<bool>,
 }
-
-/// A table of a manifest, ready to run: its name, its built format and its ingest options.
-pub type BuiltTable = (String, Box<dyn Format>, IngestOptions);
 
 /// A manifest read from a file, ready to run.
 #[derive(Debug)]
@@ -159,8 +158,8 @@ impl Plan {
         }
         let mut seen = std::collections::HashSet::new();
         for t in &manifest.tables {
-            crate::store::validate_table_name(&t.name.value)
-                .map_err(|e| Error::Ingest(format!("{}: {e}", at(t.name.referenced.line()))))?;
+            let table_at = || format!("{}: table '{}'", at(t.name.referenced.line()), t.name.value);
+            validate_table_name(&t.name.value).context(at(t.name.referenced.line()))?;
             if !seen.insert(t.name.value.clone()) {
                 return Err(Error::Ingest(format!(
                     "{}: table '{}' is listed twice",
@@ -169,21 +168,10 @@ impl Plan {
                 )));
             }
             if find_format(&t.format.value).is_err() {
-                let names: Vec<&str> = formats().iter().map(|d| d.name).collect();
-                return Err(Error::Ingest(format!(
-                    "{}: unknown format '{}'{}; `lakefeed formats` lists them",
-                    at(t.format.referenced.line()),
-                    t.format.value,
-                    did_you_mean(&t.format.value, names.iter().copied())
-                )));
+                return Err(Error::Ingest(unknown_format(&t.format.value))
+                    .context(at(t.format.referenced.line())));
             }
-            parse_hints(t.schema.iter().map(|(c, ty)| (c.as_str(), ty.as_str()))).map_err(|e| {
-                Error::Ingest(format!(
-                    "{}: table '{}': {e}",
-                    at(t.name.referenced.line()),
-                    t.name.value
-                ))
-            })?;
+            t.hints().with_context(table_at)?;
             if !(t.options.is_object() || t.options.is_null()) {
                 return Err(Error::Ingest(format!(
                     "{}: table '{}': options must be a mapping",
@@ -212,45 +200,63 @@ impl Plan {
             .map(|s| FormatEnv::new(self.base_dir()).resolve(s))
     }
 
-    /// Builds every table's format without running it: checks options and that sources exist.
-    pub fn build_all(&self) -> Result<Vec<BuiltTable>> {
-        let env = FormatEnv::new(self.base_dir());
+    /// Every table as an ingest job, in order (not built yet).
+    pub fn jobs(&self) -> Result<Vec<IngestJob>> {
+        let defaults = &self.manifest.defaults;
         self.manifest
             .tables
             .iter()
             .map(|t| {
-                let where_ = format!(
-                    "{}:{}: table '{}'",
-                    self.path.display(),
-                    t.name.referenced.line(),
-                    t.name.value
-                );
-                let format = crate::format::build_format(&t.format.value, t.options.clone(), &env)
-                    .map_err(|e| Error::Ingest(format!("{where_}: {e}")))?;
-                let opts = IngestOptions {
-                    schema: parse_hints(t.schema.iter().map(|(c, ty)| (c.as_str(), ty.as_str())))?,
+                let options = IngestOptions {
+                    schema: t.hints()?,
                     index: t.index.clone(),
-                    mode: t.mode.or(self.manifest.defaults.mode).unwrap_or_default(),
-                    thumbnails: t
-                        .thumbnails
-                        .or(self.manifest.defaults.thumbnails)
-                        .unwrap_or(true),
+                    mode: t.mode.or(defaults.mode).unwrap_or_default(),
+                    thumbnails: t.thumbnails.or(defaults.thumbnails).unwrap_or(true),
                     ..Default::default()
                 };
-                Ok((t.name.value.clone(), format, opts))
+                let data = IngestData::Format {
+                    name: t.format.value.clone(),
+                    options: t.options.clone(),
+                };
+                Ok(IngestJob::new(t.name.value.clone(), data)
+                    .options(options)
+                    .base_dir(self.base_dir())
+                    .context(format!(
+                        "{}:{}: table '{}'",
+                        self.path.display(),
+                        t.name.referenced.line(),
+                        t.name.value
+                    )))
             })
             .collect()
     }
 
-    /// Runs every table in order into `client`'s store; the reports are merged.
-    pub fn run(&self, client: &Client, progress: Option<ProgressFn>) -> Result<RunReport> {
+    /// Builds every table's format without running it: checks options, hints and that sources exist.
+    pub fn build_all(&self) -> Result<Vec<IngestJob>> {
+        let mut jobs = self.jobs()?;
+        for job in &mut jobs {
+            job.build()?;
+        }
+        Ok(jobs)
+    }
+
+    /// Runs every table in order into `store`; the reports are merged. Every table is built (checked) before
+    /// any is written.
+    pub fn run(&self, store: &Store, progress: Option<ProgressFn>) -> Result<RunReport> {
         let mut report = RunReport::default();
-        for (name, format, mut opts) in self.build_all()? {
-            opts.on_progress = progress.clone();
-            tracing::info!(table = %name, "ingesting");
-            report.merge(client.ingest_format(&name, format, &opts)?.report);
+        for mut job in self.build_all()? {
+            job.ingest_options_mut().on_progress = progress.clone();
+            tracing::info!(table = %job.table(), "ingesting");
+            report.merge(job.run(store)?.report);
         }
         Ok(report)
+    }
+}
+
+impl TableSpec {
+    /// The table's `schema:` as hints.
+    pub fn hints(&self) -> Result<lakefeed_core::Hints> {
+        parse_hints(self.schema.iter().map(|(c, ty)| (c.as_str(), ty.as_str())))
     }
 }
 

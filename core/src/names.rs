@@ -1,4 +1,4 @@
-//! Table-name rules shared by every store.
+//! Table-name rules shared by every store and by manifests.
 
 use crate::error::{Error, Result};
 

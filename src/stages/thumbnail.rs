@@ -2,22 +2,16 @@
 //! the shared `thumbnails` table. Rows are thumbnailed in parallel (rayon); a failure is a warning, never a
 //! failed ingest.
 
-mod jpeg;
-mod make;
-
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use rayon::prelude::*;
 
-pub use jpeg::encode as encode_jpeg;
-pub use make::{BOXES, QUALITY, Thumb, fit, thumbnails};
-
-use crate::error::Result;
-use crate::format::IngestContext;
-use crate::pipeline::SideStage;
-use crate::types::LogicalType;
+use lakefeed_core::ids::{IdSpace, stable_id};
+use lakefeed_core::stage::sql_literal;
+use lakefeed_core::{IngestContext, LogicalType, Result, SideStage};
+use lakefeed_formats::media::{BOXES, Thumb, thumbnails};
 
 /// The shared table thumbnails go to.
 pub const THUMBNAILS_TABLE: &str = "thumbnails";
@@ -44,6 +38,14 @@ impl SideStage for ThumbnailStage {
 
     fn schema(&self) -> SchemaRef {
         thumbnails_schema()
+    }
+
+    fn columns(&self, _source: &Schema, image_columns: &[String]) -> Vec<String> {
+        image_columns.to_vec()
+    }
+
+    fn rows_from(&self, source_table: &str) -> String {
+        format!("table_name = {}", sql_literal(source_table))
     }
 
     fn derive(
@@ -137,7 +139,7 @@ fn row_ids(batch: &RecordBatch) -> Vec<String> {
                 })
                 .flatten()
                 .collect();
-            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &key).to_string()
+            stable_id(IdSpace::ROW_BYTES, &key)
         })
         .collect()
 }

@@ -9,6 +9,7 @@ use lakefeed_core::arrow::array::{
     ArrayRef, BinaryBuilder, Float64Builder, Int64Builder, RecordBatch, StringBuilder,
 };
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
+use lakefeed_core::ids::{IdSpace, row_id, stable_id};
 use lakefeed_core::{LogicalType, Result};
 
 use super::kind::Kind;
@@ -96,10 +97,8 @@ pub fn batch(schema: &SchemaRef, file_id: &str, rows: &[Row]) -> Result<RecordBa
         .map(|f| -> ArrayRef {
             match f.name().as_str() {
                 "id" => text(rows.iter().map(|r| {
-                    Some(format!(
-                        "{file_id}_{}",
-                        r.chunk_index.or(r.page_index).unwrap_or(0)
-                    ))
+                    let n = r.chunk_index.or(r.page_index).unwrap_or(0);
+                    Some(row_id(file_id, usize::try_from(n).unwrap_or(0)))
                 })),
                 "file_id" => text(rows.iter().map(|_| Some(file_id.to_string()))),
                 "chunk_index" => int(rows.iter().map(|r| r.chunk_index)),
@@ -162,9 +161,5 @@ pub fn file_id(path: &Path) -> std::io::Result<String> {
             .unwrap_or_default()
             .as_bytes(),
     );
-    Ok(uuid::Uuid::new_v5(&FILES_NAMESPACE, &key).to_string())
+    Ok(stable_id(IdSpace::FILES, &key))
 }
-
-/// The UUID namespace of lakefeed file ids.
-const FILES_NAMESPACE: uuid::Uuid =
-    uuid::Uuid::from_u128(0x6c61_6b65_6665_6564_8000_0000_0000_0001);

@@ -1,58 +1,24 @@
 //! The blocking client (§7): ingest, query, list, drop and open tables.
 
+mod builder;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
-use serde::Serialize;
+use lakefeed_core::query::quote_ident;
+use lakefeed_core::{Batches, Error, QueryResult, Result, ScanSpec, TableStore};
 use serde_json::Value;
 
-use crate::error::{Error, Result};
-use crate::format::{Batches, Format, FormatEnv, build_format};
-use crate::pipeline::{self, IngestOptions};
-use crate::query::{QueryBuilder, QueryResult, quote_ident};
-use crate::report::RunReport;
-use crate::rows::{Columns, InMemory};
-use crate::store::{LocalStore, TableStore};
+pub use builder::QueryBuilder;
 
-/// Environment variable naming the local store directory.
-pub const STORE_ENV: &str = "LAKEFEED_STORE";
-/// The local store directory when neither `--store` nor `LAKEFEED_STORE` is set.
-pub const DEFAULT_STORE: &str = "./lakefeed-data";
+use crate::job::{IngestData, IngestJob, IngestResult};
+use crate::options::IngestOptions;
+use crate::store::{Store, store_dir};
 
-/// What to ingest.
-#[derive(Debug)]
-pub enum IngestData {
-    /// Named columns of equal length (§5.2); types inferred or hinted.
-    Columns(Vec<(String, Vec<Value>)>),
-    /// Arrow batches sharing one schema.
-    Batches(Vec<RecordBatch>),
-    /// A registered format by name, with its options.
-    Format {
-        /// The format's registered name.
-        name: String,
-        /// Its options (a JSON object).
-        options: Value,
-    },
-}
-
-/// What an ingest returns, as the seed does, plus the run report.
-#[derive(Debug, Clone, Serialize)]
-pub struct IngestResult {
-    /// The table written.
-    pub table_name: String,
-    /// Rows written to it by this ingest.
-    pub row_count: u64,
-    /// Where the table lives.
-    pub dataset_path: String,
-    /// The full run report.
-    pub report: RunReport,
-}
-
-/// A handle on a store. Cheap to clone; every method blocks (call from outside an async runtime).
+/// A handle on a store. Cheap to clone; every method blocks, from any thread (see [`Store`]).
 #[derive(Clone)]
 pub struct Client {
-    store: Arc<dyn TableStore>,
+    store: Store,
 }
 
 impl std::fmt::Debug for Client {
@@ -64,24 +30,25 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A client over the local store in `path`.
     pub fn local(path: impl Into<PathBuf>) -> Result<Self> {
-        Ok(Self::with_store(Arc::new(LocalStore::open(path.into())?)))
+        Ok(Self {
+            store: Store::local(path)?,
+        })
     }
 
     /// A client over the local store named by `LAKEFEED_STORE`, else `./lakefeed-data`.
     pub fn from_env() -> Result<Self> {
-        let dir = std::env::var_os(STORE_ENV)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
-        Self::local(dir)
+        Self::local(store_dir(None, None))
     }
 
-    /// A client over any store.
+    /// A client over any async store.
     pub fn with_store(store: Arc<dyn TableStore>) -> Self {
-        Self { store }
+        Self {
+            store: Store::new(store),
+        }
     }
 
     /// The store behind this client.
-    pub fn store(&self) -> &Arc<dyn TableStore> {
+    pub fn store(&self) -> &Store {
         &self.store
     }
 
@@ -92,30 +59,12 @@ impl Client {
         data: IngestData,
         opts: &IngestOptions,
     ) -> Result<IngestResult> {
-        let format: Box<dyn Format> = match data {
-            IngestData::Columns(cols) => Box::new(Columns::new(cols, &opts.schema)?),
-            IngestData::Batches(b) => Box::new(InMemory::new(b)?),
-            IngestData::Format { name, options } => {
-                build_format(&name, options, &FormatEnv::default())?
-            }
-        };
-        self.ingest_format(table, format, opts)
+        self.run(IngestJob::new(table, data).options(opts.clone()))
     }
 
-    /// Ingests from an already-built format.
-    pub fn ingest_format(
-        &self,
-        table: &str,
-        format: Box<dyn Format>,
-        opts: &IngestOptions,
-    ) -> Result<IngestResult> {
-        let report = pipeline::run(self.store.as_ref(), table, format, opts)?;
-        Ok(IngestResult {
-            table_name: table.to_string(),
-            row_count: report.rows.get(table).copied().unwrap_or(0),
-            dataset_path: self.store.location(table),
-            report,
-        })
+    /// Runs a prepared ingest job into this client's store.
+    pub fn run(&self, job: IngestJob) -> Result<IngestResult> {
+        job.run(&self.store)
     }
 
     /// Runs SQL with `$1..$n` parameters.
@@ -208,7 +157,7 @@ impl TableQuery<'_> {
 /// An open table: stream its rows as Arrow batches, projected and filtered.
 #[derive(Clone)]
 pub struct OpenTable {
-    store: Arc<dyn TableStore>,
+    store: Store,
     table: String,
     columns: Option<Vec<String>>,
     filter: Option<String>,
@@ -244,9 +193,11 @@ impl OpenTable {
     pub fn batches(&self, n: usize) -> Result<Batches> {
         self.store.scan(
             &self.table,
-            self.columns.as_deref(),
-            self.filter.as_deref(),
-            n,
+            ScanSpec {
+                columns: self.columns.clone(),
+                filter: self.filter.clone(),
+                batch_size: n.max(1),
+            },
         )
     }
 

@@ -8,11 +8,15 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::scalar::ScalarValue;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use lakefeed_core::{Error, Result};
+
+use super::df_error;
 
 /// Checks that the plan's placeholders are exactly `$1..$given`; returns how many there are.
 pub(crate) fn check_count(plan: &LogicalPlan, given: usize) -> Result<usize> {
-    let ids = plan.get_parameter_types()?;
+    let ids = plan
+        .get_parameter_types()
+        .map_err(df_error("cannot read the parameters"))?;
     let mut max = 0usize;
     for id in ids.keys() {
         let n: usize = id
@@ -20,14 +24,14 @@ pub(crate) fn check_count(plan: &LogicalPlan, given: usize) -> Result<usize> {
             .and_then(|n| n.parse().ok())
             .filter(|n| *n > 0)
             .ok_or_else(|| {
-                Error::Query(format!(
+                Error::query(format!(
                     "placeholder '{id}' is not supported; use $1, $2, …"
                 ))
             })?;
         max = max.max(n);
     }
     if max != given {
-        return Err(Error::Query(format!(
+        return Err(Error::query(format!(
             "the query uses {max} parameter{} ($1..${max}) but {given} {} given",
             if max == 1 { "" } else { "s" },
             if given == 1 { "was" } else { "were" }
@@ -50,7 +54,7 @@ pub fn to_scalar(v: &Value) -> Result<ScalarValue> {
             let floats: Option<Vec<f32>> =
                 items.iter().map(|x| x.as_f64().map(|f| f as f32)).collect();
             let floats = floats.ok_or_else(|| {
-                Error::Query(format!("parameter {v} is a list but not of numbers"))
+                Error::query(format!("parameter {v} is a list but not of numbers"))
             })?;
             let n = floats.len() as i32;
             let field = Arc::new(Field::new("item", DataType::Float32, true));

@@ -1,0 +1,69 @@
+//! The store trait (§8): where a pipeline's batches go. The engine ships the embedded Lance store and, later,
+//! the managed REST store; a third-party crate can implement its own sink.
+//!
+//! Every method is async, so a store can be called from an async server or HTTP client without nesting
+//! runtimes. The engine's blocking facade (`lakefeed::Store`) wraps any `TableStore` for the CLI and the
+//! pipeline's writer thread.
+
+use std::pin::Pin;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use futures_core::Stream;
+
+use crate::error::Result;
+use crate::query::QueryResult;
+
+pub use crate::names::validate_table_name;
+
+/// Batches streamed back from a store, pulled one at a time so memory stays bounded.
+pub type BatchStream = Pin<Box<dyn Stream<Item = Result<RecordBatch>> + Send>>;
+
+/// What a scan reads: a projection, a filter and a batch size.
+#[derive(Debug, Clone, Default)]
+pub struct ScanSpec {
+    /// Only these columns (all when `None`).
+    pub columns: Option<Vec<String>>,
+    /// Only rows matching this SQL predicate.
+    pub filter: Option<String>,
+    /// Rows per batch at most (0: the store's default).
+    pub batch_size: usize,
+}
+
+/// A store of named tables.
+#[async_trait::async_trait]
+pub trait TableStore: Send + Sync {
+    /// Names of all tables, sorted.
+    async fn list_tables(&self) -> Result<Vec<String>>;
+
+    /// The table's schema, or `None` when it does not exist.
+    async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>>;
+
+    /// Creates an empty table with `schema`. TableError if it exists.
+    async fn create_table(&self, table: &str, schema: SchemaRef) -> Result<()>;
+
+    /// Appends batches (all of the table's schema) as one atomic commit. A conflicting concurrent commit that
+    /// could not be rebased is [`crate::Error::CommitConflict`] (`is_retryable()`).
+    async fn append(&self, table: &str, batches: Vec<RecordBatch>) -> Result<()>;
+
+    /// Drops a table; a missing table is fine when `if_exists`, else TableError.
+    async fn drop_table(&self, table: &str, if_exists: bool) -> Result<()>;
+
+    /// Deletes the rows matching a SQL predicate (one commit). A missing table is fine.
+    async fn delete_rows(&self, table: &str, predicate: &str) -> Result<()>;
+
+    /// Number of rows in the table.
+    async fn count_rows(&self, table: &str) -> Result<u64>;
+
+    /// Streams the table's rows as batches, projected and filtered as `spec` says.
+    async fn scan(&self, table: &str, spec: ScanSpec) -> Result<BatchStream>;
+
+    /// Runs SQL with `$1..$n` parameters bound (never spliced into the text).
+    async fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult>;
+
+    /// Builds a search index on a column: ANN for EMBEDDING, BM25 for TEXT.
+    async fn create_index(&self, table: &str, column: &str) -> Result<()>;
+
+    /// Where the table's data lives (a path or URL), as reported in ingest results.
+    fn location(&self, table: &str) -> String;
+}

@@ -1,0 +1,178 @@
+//! The pipeline (§4): a format's batches → side stages → sink, with back-pressure, batched commits, progress
+//! and a run report. Formats never write; the sink never parses sources. The pipeline runs the side stages it
+//! is given and knows none of them by name.
+
+mod threads;
+mod writer;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow::datatypes::{DataType, Schema, SchemaRef};
+use lakefeed_core::format::image_columns_of;
+use lakefeed_core::report::Recorder;
+use lakefeed_core::schema::{apply_hints, check_append};
+use lakefeed_core::{
+    Format, IngestContext, LogicalType, Result, RunReport, SideStage, validate_table_name,
+};
+
+use crate::options::{IngestOptions, WriteMode};
+use crate::store::Store;
+use threads::{ActiveStage, spawn_producer, spawn_stage};
+use writer::Writer;
+
+/// Runs `format` into `table` of `store`, with `stages` beside it.
+pub fn run(
+    store: &Store,
+    table: &str,
+    format: Box<dyn Format>,
+    opts: &IngestOptions,
+    stages: &[Arc<dyn SideStage>],
+) -> Result<RunReport> {
+    validate_table_name(table)?;
+    let started = Instant::now();
+    let recorder = Arc::new(Recorder::default());
+    let ctx = IngestContext::new(recorder.clone());
+    let declared = format.schema();
+    let total = format.estimated_rows();
+    let declared_images = declared.as_ref().map(|s| format.image_columns(s));
+    let batches = format.normalize(&ctx)?;
+    let rx = spawn_producer(batches)?;
+
+    let first = rx.recv().ok().transpose()?;
+    let source_schema = match (&declared, &first) {
+        (Some(s), _) => s.clone(),
+        (None, Some(b)) => b.schema(),
+        (None, None) => {
+            tracing::info!(
+                table,
+                "source yielded no rows and declared no schema; nothing to write"
+            );
+            return Ok(report(&recorder, started, table, 0, &[]));
+        }
+    };
+    let target = apply_hints(&null_as_text(&source_schema), &opts.schema)?;
+    // The format's choice, plus any column the user hinted as IMAGE.
+    let mut image_columns = declared_images.unwrap_or_else(|| image_columns_of(&target));
+    for (col, t) in &opts.schema {
+        if *t == LogicalType::Image && !image_columns.contains(col) {
+            image_columns.push(col.clone());
+        }
+    }
+    let (table_schema, created) = prepare_table(store, table, &target, opts.mode)?;
+    let active: Vec<ActiveStage> = stages
+        .iter()
+        .map(|s| (s.clone(), s.columns(&target, &image_columns)))
+        .filter(|(_, cols)| !cols.is_empty())
+        .collect();
+    for (stage, _) in &active {
+        prepare_side_table(store, stage.as_ref())?;
+        if opts.mode == WriteMode::Overwrite {
+            store.delete_rows(stage.table(), &stage.rows_from(table))?;
+        }
+    }
+    let staged = spawn_stage(
+        first,
+        rx,
+        table.to_string(),
+        table_schema,
+        active.clone(),
+        ctx.clone(),
+    )?;
+
+    let mut writer = Writer::new(store, table, opts, total, &active);
+    let result = (|| {
+        for item in staged {
+            let (batch, side) = item?;
+            writer.push(batch, side)?;
+        }
+        writer.flush()
+    })();
+    if let Err(e) = result {
+        if created && writer.written == 0 {
+            let _ = store.drop_table(table, true);
+        }
+        return Err(e);
+    }
+    for col in &opts.index {
+        store.create_index(table, col)?;
+    }
+    let side: Vec<(String, u64)> = active
+        .iter()
+        .zip(&writer.side_written)
+        .map(|((s, _), n)| (s.table().to_string(), *n))
+        .collect();
+    Ok(report(&recorder, started, table, writer.written, &side))
+}
+
+fn report(
+    recorder: &Recorder,
+    started: Instant,
+    table: &str,
+    rows: u64,
+    side: &[(String, u64)],
+) -> RunReport {
+    let mut out = RunReport {
+        rows: [(table.to_string(), rows)].into_iter().collect(),
+        skipped: recorder.skips(),
+        warnings: recorder.warnings(),
+        elapsed: started.elapsed(),
+    };
+    for (t, n) in side {
+        *out.rows.entry(t.clone()).or_default() += n;
+    }
+    out
+}
+
+/// A column whose Arrow type is Null (no value seen) is stored as TEXT.
+fn null_as_text(schema: &SchemaRef) -> SchemaRef {
+    if !schema
+        .fields()
+        .iter()
+        .any(|f| f.data_type() == &DataType::Null)
+    {
+        return schema.clone();
+    }
+    let fields: Vec<_> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.data_type() == &DataType::Null {
+                f.as_ref().clone().with_data_type(DataType::Utf8)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// Creates the table or checks the existing one; returns the schema batches must take and whether it was created.
+fn prepare_table(
+    store: &Store,
+    table: &str,
+    target: &SchemaRef,
+    mode: WriteMode,
+) -> Result<(SchemaRef, bool)> {
+    if mode == WriteMode::Overwrite {
+        store.drop_table(table, true)?;
+    }
+    match store.table_schema(table)? {
+        Some(existing) => {
+            check_append(table, &existing, target)?;
+            Ok((existing, false))
+        }
+        None => {
+            store.create_table(table, target.clone())?;
+            Ok((target.clone(), true))
+        }
+    }
+}
+
+fn prepare_side_table(store: &Store, stage: &dyn SideStage) -> Result<()> {
+    let schema = stage.schema();
+    match store.table_schema(stage.table())? {
+        Some(existing) => check_append(stage.table(), &existing, &schema),
+        None => store.create_table(stage.table(), schema),
+    }
+}

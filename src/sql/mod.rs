@@ -1,0 +1,195 @@
+//! SQL over a store (§7): DataFusion with the PostgreSQL dialect over lancedb's table adapter.
+//!
+//! [`Session`] is the one place a DataFusion session is built. Its [`Session::new`] registers everything the
+//! dialect adds (functions, expression planners, table functions) through [`register_extensions`]; a
+//! statement is parsed once into a [`Statement`] and dispatched: SELECT/EXPLAIN are planned and run,
+//! `CREATE INDEX … USING deeplake_index (col)` goes to the store. Parameters `$1..$n` are bound as values in
+//! the logical plan, never spliced into the text.
+
+mod params;
+
+use std::sync::Arc;
+
+use datafusion::dataframe::DataFrame;
+use datafusion::error::DataFusionError;
+use datafusion::execution::context::{SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast::{CreateIndex, Statement as SqlStatement};
+use lakefeed_core::{Error, QueryResult, Result};
+use lancedb::table::datafusion::BaseTableAdapter;
+
+pub use params::to_scalar;
+
+use crate::store::LocalStore;
+
+/// A parsed statement, ready to dispatch.
+#[derive(Debug)]
+pub enum Statement {
+    /// `CREATE INDEX … ON table (column)`: built by the store.
+    CreateIndex {
+        /// The table.
+        table: String,
+        /// The one column.
+        column: String,
+    },
+    /// Anything DataFusion plans (SELECT, EXPLAIN…).
+    Plan(Box<DfStatement>),
+}
+
+/// A DataFusion error as a QueryError saying what failed; the engine's message is its cause.
+pub(crate) fn df_error(what: &'static str) -> impl Fn(DataFusionError) -> Error {
+    move |e| Error::Query {
+        message: what.to_string(),
+        source: Some(Box::new(e)),
+    }
+}
+
+/// Adds lakefeed's SQL extensions to a session: scalar and aggregate functions, expression and type planners
+/// (operators such as `<#>`), and table functions. Every session gets them.
+pub fn register_extensions(_ctx: &SessionContext) {
+    // The search operators (§7) register here.
+}
+
+/// A SQL session over the tables of one lancedb connection.
+pub struct Session {
+    ctx: SessionContext,
+    conn: lancedb::Connection,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session over `conn`'s tables, with lakefeed's extensions registered.
+    pub fn new(conn: lancedb::Connection) -> Self {
+        let mut config = SessionConfig::new().with_information_schema(false);
+        config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
+        let ctx = SessionContext::new_with_config(config);
+        register_extensions(&ctx);
+        Self { ctx, conn }
+    }
+
+    /// A session over a local store's tables.
+    pub fn for_store(store: &LocalStore) -> Self {
+        Self::new(store.connection().clone())
+    }
+
+    /// The DataFusion context (to register more functions or tables).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Parses one statement.
+    pub fn parse(&self, sql: &str) -> Result<Statement> {
+        let stmt = self
+            .ctx
+            .state()
+            .sql_to_statement(sql, &datafusion::config::Dialect::PostgreSQL)
+            .map_err(df_error("cannot parse SQL"))?;
+        let unsupported = |kind: &str| {
+            Error::query(format!(
+                "statement '{kind} …' is not supported; use SELECT, EXPLAIN or CREATE INDEX"
+            ))
+        };
+        match &stmt {
+            DfStatement::Statement(inner) => match inner.as_ref() {
+                SqlStatement::CreateIndex(ci) => create_index_target(ci),
+                SqlStatement::Query(_) | SqlStatement::Explain { .. } => {
+                    Ok(Statement::Plan(Box::new(stmt)))
+                }
+                other => Err(unsupported(&leading_words(&other.to_string()))),
+            },
+            DfStatement::Explain(_) => Ok(Statement::Plan(Box::new(stmt))),
+            other => Err(unsupported(&leading_words(&other.to_string()))),
+        }
+    }
+
+    /// Plans and runs a parsed SELECT-like statement with `params` bound.
+    pub async fn run(&self, stmt: Statement, params: &[serde_json::Value]) -> Result<QueryResult> {
+        let stmt = match stmt {
+            Statement::Plan(stmt) => *stmt,
+            Statement::CreateIndex { .. } => {
+                return Err(Error::query(
+                    "CREATE INDEX is built by the store, not planned",
+                ));
+            }
+        };
+        let state = self.ctx.state();
+        for table_ref in state
+            .resolve_table_references(&stmt)
+            .map_err(df_error("cannot read the table names"))?
+        {
+            let name = table_ref.table().to_string();
+            let table = self
+                .conn
+                .open_table(&name)
+                .execute()
+                .await
+                .map_err(|e| crate::store::lance_error::from_lance(&name, "open", e))?;
+            let adapter = BaseTableAdapter::try_new(table.base_table().clone())
+                .await
+                .map_err(|e| crate::store::lance_error::from_lance(&name, "open", e))?;
+            self.ctx
+                .register_table(table_ref, Arc::new(adapter))
+                .map_err(df_error("cannot register a table"))?;
+        }
+        let plan = self
+            .ctx
+            .state()
+            .statement_to_plan(stmt)
+            .await
+            .map_err(df_error("cannot plan the statement"))?;
+        let wanted = params::check_count(&plan, params.len())?;
+        let mut df = DataFrame::new(self.ctx.state(), plan);
+        if wanted > 0 {
+            let values = params.iter().map(to_scalar).collect::<Result<Vec<_>>>()?;
+            df = df
+                .with_param_values(values)
+                .map_err(df_error("cannot bind the parameters"))?;
+        }
+        let schema = df.schema().inner().clone();
+        let batches = df
+            .collect()
+            .await
+            .map_err(df_error("the statement failed"))?;
+        Ok(QueryResult::new(schema, batches))
+    }
+}
+
+fn leading_words(text: &str) -> String {
+    text.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn create_index_target(ci: &CreateIndex) -> Result<Statement> {
+    if let Some(using) = &ci.using {
+        let u = using.to_string();
+        if !u.eq_ignore_ascii_case("deeplake_index") {
+            return Err(Error::query(format!(
+                "index type '{u}' is not supported; use USING deeplake_index"
+            )));
+        }
+    }
+    let table = ci
+        .table_name
+        .0
+        .last()
+        .map(|p| unquote(&p.to_string()))
+        .unwrap_or_default();
+    let [column] = ci.columns.as_slice() else {
+        return Err(Error::query("CREATE INDEX takes exactly one column"));
+    };
+    Ok(Statement::CreateIndex {
+        table,
+        column: unquote(&column.column.expr.to_string()),
+    })
+}
+
+fn unquote(s: &str) -> String {
+    s.trim_matches('"').to_string()
+}

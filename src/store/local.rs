@@ -1,0 +1,235 @@
+//! The embedded default store: one Lance table per sub-directory of the store directory, through `lancedb`.
+//! Every append is one atomic Lance commit, so a crash leaves whole commits only.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, Schema, SchemaRef};
+use futures::StreamExt;
+use lakefeed_core::{
+    BatchStream, Error, QueryResult, Result, ScanSpec, TableStore, validate_table_name,
+};
+use lancedb::index::Index;
+use lancedb::index::scalar::FtsIndexBuilder;
+use lancedb::index::vector::IvfFlatIndexBuilder;
+use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
+use lancedb::{Connection, DistanceType, Table};
+
+use super::lance_error::{from_lance, from_lance_store};
+use crate::sql::{Session, Statement};
+
+/// Lance tables under a local directory.
+#[derive(Clone)]
+pub struct LocalStore {
+    root: PathBuf,
+    conn: Connection,
+}
+
+impl std::fmt::Debug for LocalStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalStore")
+            .field("root", &self.root)
+            .finish()
+    }
+}
+
+impl LocalStore {
+    /// Opens (creating if needed) the store directory `root`. Must run inside a tokio runtime.
+    pub async fn open(root: impl AsRef<Path>) -> Result<Self> {
+        let root = root.as_ref();
+        std::fs::create_dir_all(root).map_err(|e| {
+            Error::store(
+                format!("cannot create store directory {}", root.display()),
+                e,
+            )
+        })?;
+        let root = root
+            .canonicalize()
+            .map_err(|e| Error::store(root.display().to_string(), e))?;
+        let uri = root.to_string_lossy().to_string();
+        let conn = lancedb::connect(&uri)
+            .execute()
+            .await
+            .map_err(|e| from_lance_store(&format!("open {uri}"), e))?;
+        Ok(Self { root, conn })
+    }
+
+    /// The store directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The lancedb connection (for SQL sessions over this store).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    async fn open_table(&self, table: &str) -> Result<Table> {
+        validate_table_name(table)?;
+        self.conn
+            .open_table(table)
+            .execute()
+            .await
+            .map_err(|e| from_lance(table, "open", e))
+    }
+}
+
+#[async_trait::async_trait]
+impl TableStore for LocalStore {
+    async fn list_tables(&self) -> Result<Vec<String>> {
+        let mut names = self
+            .conn
+            .table_names()
+            .execute()
+            .await
+            .map_err(|e| from_lance_store("list tables", e))?;
+        names.sort();
+        Ok(names)
+    }
+
+    async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>> {
+        match self.open_table(table).await {
+            Ok(t) => Ok(Some(
+                t.schema()
+                    .await
+                    .map_err(|e| from_lance(table, "read the schema of", e))?,
+            )),
+            Err(Error::TableNotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_table(&self, table: &str, schema: SchemaRef) -> Result<()> {
+        validate_table_name(table)?;
+        self.conn
+            .create_empty_table(table, schema)
+            .execute()
+            .await
+            .map_err(|e| from_lance(table, "create", e))?;
+        Ok(())
+    }
+
+    async fn append(&self, table: &str, batches: Vec<RecordBatch>) -> Result<()> {
+        if batches.iter().all(|b| b.num_rows() == 0) {
+            return Ok(());
+        }
+        let t = self.open_table(table).await?;
+        t.add(batches)
+            .execute()
+            .await
+            .map_err(|e| from_lance(table, "append to", e))?;
+        Ok(())
+    }
+
+    async fn drop_table(&self, table: &str, if_exists: bool) -> Result<()> {
+        validate_table_name(table)?;
+        let exists = self.list_tables().await?.iter().any(|t| t == table);
+        if !exists {
+            return if if_exists {
+                Ok(())
+            } else {
+                Err(Error::TableNotFound(table.to_string()))
+            };
+        }
+        self.conn
+            .drop_table(table, &[])
+            .await
+            .map_err(|e| from_lance(table, "drop", e))
+    }
+
+    async fn delete_rows(&self, table: &str, predicate: &str) -> Result<()> {
+        match self.open_table(table).await {
+            Ok(t) => {
+                t.delete(predicate)
+                    .await
+                    .map_err(|e| from_lance(table, "delete rows of", e))?;
+                Ok(())
+            }
+            Err(Error::TableNotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn count_rows(&self, table: &str) -> Result<u64> {
+        let t = self.open_table(table).await?;
+        let n = t
+            .count_rows(None)
+            .await
+            .map_err(|e| from_lance(table, "count rows of", e))?;
+        Ok(n as u64)
+    }
+
+    async fn scan(&self, table: &str, spec: ScanSpec) -> Result<BatchStream> {
+        let t = self.open_table(table).await?;
+        let mut q = t.query();
+        if let Some(cols) = &spec.columns {
+            q = q.select(Select::columns(cols));
+        }
+        if let Some(f) = &spec.filter {
+            q = q.only_if(f);
+        }
+        let mut opts = QueryExecutionOptions::default();
+        if spec.batch_size > 0 {
+            opts.max_batch_length = spec.batch_size.clamp(1, u32::MAX as usize) as u32;
+        }
+        let stream = q
+            .execute_with_options(opts)
+            .await
+            .map_err(|e| from_lance(table, "scan", e))?;
+        let table = table.to_string();
+        Ok(Box::pin(stream.map(move |r| {
+            r.map_err(|e| from_lance(&table, "scan", e))
+        })))
+    }
+
+    async fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult> {
+        let session = Session::new(self.conn.clone());
+        match session.parse(sql)? {
+            Statement::CreateIndex { table, column } => {
+                self.create_index(&table, &column).await?;
+                Ok(QueryResult::new(Arc::new(Schema::empty()), vec![]))
+            }
+            plan => session.run(plan, params).await,
+        }
+    }
+
+    async fn create_index(&self, table: &str, column: &str) -> Result<()> {
+        let t = self.open_table(table).await?;
+        let schema = t
+            .schema()
+            .await
+            .map_err(|e| from_lance(table, "read the schema of", e))?;
+        let field = schema
+            .field_with_name(column)
+            .map_err(|_| Error::Table(format!("table '{table}' has no column '{column}'")))?;
+        let rows = t
+            .count_rows(None)
+            .await
+            .map_err(|e| from_lance(table, "count rows of", e))?;
+        let index = match field.data_type() {
+            DataType::FixedSizeList(_, _) => {
+                let partitions = ((rows as f64).sqrt() as u32).clamp(1, 256);
+                Index::IvfFlat(
+                    IvfFlatIndexBuilder::default()
+                        .distance_type(DistanceType::Cosine)
+                        .num_partitions(partitions),
+                )
+            }
+            DataType::Utf8 | DataType::LargeUtf8 => Index::FTS(FtsIndexBuilder::default()),
+            _ => Index::BTree(Default::default()),
+        };
+        t.create_index(&[column], index)
+            .replace(true)
+            .execute()
+            .await
+            .map_err(|e| from_lance(table, &format!("index column '{column}' of"), e))
+    }
+
+    fn location(&self, table: &str) -> String {
+        self.root
+            .join(format!("{table}.lance"))
+            .to_string_lossy()
+            .to_string()
+    }
+}
