@@ -214,7 +214,7 @@ pub fn build_array(
             for (i, v) in values.iter().enumerate() {
                 match v {
                     Value::Null => b.append_null(),
-                    Value::String(s) => b.append_value(bytes_of_text(s).map_err(|_| bad(i, v))?),
+                    Value::String(s) => b.append_value(bytes_of_text(s).ok_or_else(|| bad(i, v))?),
                     Value::Array(items) => {
                         let bytes: Option<Vec<u8>> = items
                             .iter()
@@ -284,15 +284,16 @@ fn opt_f64(v: &Value) -> std::result::Result<Option<f64>, ()> {
     }
 }
 
-/// Bytes written as text: PostgreSQL's `\x` hex form (`"\\x89504e47"`), else the text's UTF-8 bytes.
-pub fn bytes_of_text(s: &str) -> std::result::Result<Vec<u8>, ()> {
+/// Bytes written as text: PostgreSQL's `\x` hex form (`"\\x89504e47"`), else the text's UTF-8 bytes. `None`
+/// when `\x` is not followed by pairs of hex digits.
+pub fn bytes_of_text(s: &str) -> Option<Vec<u8>> {
     match s.strip_prefix("\\x") {
         Some(hex) if hex.len() % 2 == 0 => (0..hex.len())
             .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| ()))
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
             .collect(),
-        Some(_) => Err(()),
-        None => Ok(s.as_bytes().to_vec()),
+        Some(_) => None,
+        None => Some(s.as_bytes().to_vec()),
     }
 }
 

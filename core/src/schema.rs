@@ -138,7 +138,7 @@ fn text_to_bytes(name: &str, col: &ArrayRef, to: &DataType) -> Result<ArrayRef> 
     for (row, v) in text.as_string::<i32>().iter().enumerate() {
         match v {
             None => out.append_null(),
-            Some(s) => out.append_value(bytes_of_text(s).map_err(|()| {
+            Some(s) => out.append_value(bytes_of_text(s).ok_or_else(|| {
                 Error::Ingest(format!(
                     "column '{name}', row {row}: '\\x' must be followed by pairs of hex digits"
                 ))
