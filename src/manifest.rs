@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_saphyr::Spanned;
+use serde_saphyr::{DefaultMessageFormatter, MessageFormatter, Spanned};
 
 use lakefeed_core::format::unknown_format;
 use lakefeed_core::schema::parse_hints;
@@ -130,24 +130,8 @@ impl Plan {
         let path = path.as_ref().to_path_buf();
         let raw = std::fs::read_to_string(&path).map_err(|e| Error::from_io(&path, &e))?;
         let text = interpolate(&raw, &path)?;
-        let manifest: Manifest = serde_saphyr::from_str(&text).map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!("{}:{}:{}", path.display(), l.line(), l.column()))
-                .unwrap_or_else(|| path.display().to_string());
-            let msg = e.to_string();
-            let first = msg.lines().next().unwrap_or_default();
-            // Drop the library's own "error: line L column C:" prefix; the location is given above.
-            let first = match first.split_once(": ") {
-                Some((head, rest)) if head.starts_with("error") => rest
-                    .split_once(": ")
-                    .filter(|(h, _)| h.starts_with("line "))
-                    .map_or(rest, |(_, r)| r),
-                _ => first,
-            }
-            .to_string();
-            Error::Ingest(format!("{at}: {first}{}", unknown_key_hint(&first)))
-        })?;
+        let manifest: Manifest =
+            serde_saphyr::from_str(&text).map_err(|e| yaml_error(&path, &e))?;
         let at = |line: u64| format!("{}:{line}", path.display());
         if manifest.version != 1 {
             return Err(Error::Ingest(format!(
@@ -260,23 +244,31 @@ impl TableSpec {
     }
 }
 
-/// ", did you mean 'x'?" for serde's "unknown field `y`, expected one of `a`, `b`" messages.
-fn unknown_key_hint(msg: &str) -> String {
-    let Some(rest) = msg.split("unknown field `").nth(1) else {
-        return String::new();
+/// A YAML or schema error as `file:line:column: message, did you mean 'x'?`, read from the parser's error
+/// structure (its message without location, the unknown field and the fields expected), not from its text.
+fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> Error {
+    let inner = innermost(e);
+    let at = e
+        .location()
+        .map(|l| format!("{}:{}:{}", path.display(), l.line(), l.column()))
+        .unwrap_or_else(|| path.display().to_string());
+    let message = DefaultMessageFormatter.format_message(inner);
+    let hint = match inner {
+        serde_saphyr::Error::SerdeUnknownField {
+            field, expected, ..
+        } => did_you_mean(field, expected.iter().copied()),
+        _ => String::new(),
     };
-    let field = rest.split('`').next().unwrap_or_default();
-    let list = rest
-        .split("expected one of ")
-        .nth(1)
-        .or_else(|| rest.split("expected ").nth(1))
-        .unwrap_or_default();
-    let expected: Vec<&str> = list
-        .split([',', ' '])
-        .map(|w| w.trim_matches(|c| c == '`' || c == '\''))
-        .filter(|w| !w.is_empty() && *w != "or")
-        .collect();
-    did_you_mean(field, expected)
+    Error::Ingest(format!("{at}: {message}{hint}"))
+}
+
+/// The parser's own error under its snippet and alias wrappers.
+fn innermost(e: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    match e {
+        serde_saphyr::Error::WithSnippet { error, .. }
+        | serde_saphyr::Error::AliasError { error, .. } => innermost(error),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -301,18 +293,6 @@ mod tests {
         assert!(
             e.to_string().contains("line 2") && e.to_string().contains("LAKEFEED_NOT_SET_ANYWHERE"),
             "{e}"
-        );
-    }
-
-    #[test]
-    fn unknown_key_hint_suggests() {
-        assert_eq!(
-            unknown_key_hint("unknown field `nmae`, expected one of `name`, `format`"),
-            ", did you mean 'name'?"
-        );
-        assert_eq!(
-            unknown_key_hint("unknown field `optoins`, expected one of name, format, options"),
-            ", did you mean 'options'?"
         );
     }
 }
