@@ -34,8 +34,10 @@ pub use store::{BatchStream, ScanSpec, TableStore, validate_table_name};
 pub use types::LogicalType;
 pub use util::did_you_mean;
 
-/// Re-exported so format crates use the same versions.
+/// Re-exported so a format crate can depend on `lakefeed-core` alone and use the same versions
+/// (`#[serde(crate = "lakefeed_core::serde")]`, `#[schemars(crate = "lakefeed_core::schemars")]`).
 pub use arrow;
 pub use inventory;
 pub use schemars;
+pub use serde;
 pub use serde_json;

@@ -3,8 +3,9 @@
 //! `ndjson-stats` reads a directory of `.ndjson`/`.jsonl` log files and yields one row per file: its path,
 //! size, line count, how many lines are not valid JSON, and the sorted set of top-level keys seen.
 //!
-//! To ship your own format, copy this crate: implement [`Format`], describe your options with serde +
-//! schemars, and submit a [`FormatDescriptor`]. Link the crate into a binary with `use your_crate as _;` and
+//! To ship your own format, copy this crate: it depends on `lakefeed-core` alone. Implement [`Format`], describe
+//! your options with serde + schemars (re-exported by `lakefeed-core`), and submit a [`FormatDescriptor`]. Link
+//! the crate into a binary with `use your_crate as _;` and
 //! call `lakefeed::cli::main()`: `lakefeed formats`, `--format your-name` and manifests then see it.
 
 use std::collections::BTreeSet;
@@ -14,15 +15,17 @@ use std::sync::Arc;
 
 use lakefeed_core::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
+use lakefeed_core::schemars::JsonSchema;
+use lakefeed_core::serde::Deserialize;
+use lakefeed_core::serde_json;
 use lakefeed_core::{
     Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result,
 };
-use schemars::JsonSchema;
-use serde::Deserialize;
 
 /// Options: where the files are, and how many rows per batch.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(crate = "lakefeed_core::serde", deny_unknown_fields)]
+#[schemars(crate = "lakefeed_core::schemars")]
 pub struct Options {
     /// Directory holding `.ndjson` / `.jsonl` files (not recursive).
     pub dir: String,
