@@ -369,3 +369,45 @@ fn large_text_files_stream_into_the_same_chunks() {
         }
     }
 }
+
+#[test]
+fn kinds_appended_one_after_another_evolve_the_table() {
+    let d = tmp();
+    let client = Client::local(d.path()).unwrap();
+    let root = fixtures().join("files");
+    let opts = IngestOptions {
+        thumbnails: false,
+        ..Default::default()
+    };
+    let mut rows = 0;
+    for kind in ["image", "pdf", "text"] {
+        let dir = root.join(kind);
+        let r = client
+            .ingest("media", IngestData::files([dir.to_str().unwrap()]), &opts)
+            .unwrap_or_else(|e| panic!("{kind}: {}", e.chain()));
+        assert!(r.row_count > 0, "{kind}");
+        rows += r.row_count;
+    }
+    let t = client.open_table("media").unwrap();
+    assert_eq!(t.count().unwrap(), rows);
+    let schema = client.store().table_schema("media").unwrap().unwrap();
+    for col in ["image", "page_index", "chunk_index", "text"] {
+        assert!(
+            schema.field_with_name(col).is_ok(),
+            "{col} missing: {schema}"
+        );
+    }
+    // The image rows, written before the PDF and text columns existed, read null in them.
+    let r = client
+        .query(
+            "SELECT count(*) AS n FROM media WHERE image IS NOT NULL AND page_index IS NULL AND chunk_index IS NULL",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(r.rows().unwrap()[0][0], serde_json::json!(5));
+    // A real clash is still refused, with nothing written.
+    let clash = IngestData::Columns(vec![("page_index".into(), vec![serde_json::json!("x")])]);
+    let e = client.ingest("media", clash, &opts).unwrap_err();
+    assert_eq!(e.class(), lakefeed::ErrorClass::Table, "{}", e.chain());
+    assert_eq!(t.count().unwrap(), rows);
+}

@@ -149,21 +149,16 @@ fn text_to_bytes(name: &str, col: &ArrayRef, to: &DataType) -> Result<ArrayRef> 
     Ok(cast_with_options(&bytes, to, &CastOptions::default())?)
 }
 
-/// Checks that data of schema `incoming` can be appended to a table of schema `existing`: every incoming column
-/// exists there with the same Arrow type. Names every clashing column.
-pub fn check_append(table: &str, existing: &Schema, incoming: &Schema) -> Result<()> {
+/// What appending data of schema `incoming` to a table of schema `existing` needs (§9): the columns the table lacks,
+/// to be added as nullable columns (earlier rows read null), in the data's order. Columns the data lacks are
+/// written as null. A column in both with another storage type, or a required table column the data lacks, is a
+/// real clash: a TableError naming every such column, and nothing is to be written.
+pub fn plan_append(table: &str, existing: &Schema, incoming: &Schema) -> Result<Vec<Field>> {
     let mut clashes = Vec::new();
+    let mut added = Vec::new();
     for f in incoming.fields() {
         match existing.field_with_name(f.name()) {
-            Err(_) => clashes.push(format!(
-                "column '{}' ({}) is not in the table{}",
-                f.name(),
-                type_label(f),
-                did_you_mean(
-                    f.name(),
-                    existing.fields().iter().map(|f| f.name().as_str())
-                )
-            )),
+            Err(_) => added.push(f.as_ref().clone().with_nullable(true)),
             Ok(e) if !same_storage(e.data_type(), f.data_type()) => clashes.push(format!(
                 "column '{}' is {} in the table but {} in the data",
                 f.name(),
@@ -182,7 +177,7 @@ pub fn check_append(table: &str, existing: &Schema, incoming: &Schema) -> Result
         }
     }
     if clashes.is_empty() {
-        Ok(())
+        Ok(added)
     } else {
         Err(Error::SchemaMismatch {
             table: table.to_string(),
@@ -259,12 +254,19 @@ mod tests {
             Field::new("a", DataType::Utf8, true),
             Field::new("x", DataType::Utf8, true),
         ]);
-        let e = check_append("tbl", &table, &data).unwrap_err().to_string();
+        let e = plan_append("tbl", &table, &data).unwrap_err().to_string();
         assert!(e.starts_with("cannot append to 'tbl'"), "{e}");
         assert!(
-            e.contains("column 'a' is INT64 in the table but TEXT") && e.contains("column 'x'"),
+            e.contains("column 'a' is INT64 in the table but TEXT") && !e.contains("column 'x'"),
             "{e}"
         );
+        // Without the clash, 'x' is a column to add, nullable; 't' is written as null.
+        let data = Schema::new(vec![
+            Field::new("a", DataType::Int64, true),
+            Field::new("x", DataType::Utf8, false),
+        ]);
+        let added = plan_append("tbl", &table, &data).unwrap();
+        assert_eq!(added, vec![Field::new("x", DataType::Utf8, true)]);
         let _ = StringArray::from(vec!["ok"]);
     }
 }

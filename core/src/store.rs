@@ -46,6 +46,10 @@ pub trait TableStore: Send + Sync {
     /// could not be rebased is [`crate::Error::CommitConflict`] (`is_retryable()`).
     async fn append(&self, table: &str, batches: Vec<RecordBatch>) -> Result<()>;
 
+    /// Adds `columns` (all nullable) to the table in one commit; existing rows read null in them. A column that
+    /// another writer added meanwhile is a TableError (re-read the schema and plan again).
+    async fn add_columns(&self, table: &str, columns: SchemaRef) -> Result<()>;
+
     /// Drops a table; a missing table is fine when `if_exists`, else TableError.
     async fn drop_table(&self, table: &str, if_exists: bool) -> Result<()>;
 

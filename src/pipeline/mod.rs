@@ -11,9 +11,9 @@ use std::time::Instant;
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use lakefeed_core::format::image_columns_of;
 use lakefeed_core::report::Recorder;
-use lakefeed_core::schema::{apply_hints, check_append};
+use lakefeed_core::schema::{apply_hints, plan_append};
 use lakefeed_core::{
-    Format, IngestContext, LogicalType, Result, RunReport, SideStage, validate_table_name,
+    Error, Format, IngestContext, LogicalType, Result, RunReport, SideStage, validate_table_name,
 };
 
 use crate::options::{IngestOptions, WriteMode};
@@ -147,7 +147,8 @@ fn null_as_text(schema: &SchemaRef) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// Creates the table or checks the existing one; returns the schema batches must take and whether it was created.
+/// Creates the table, or checks the existing one and adds the columns it lacks; returns the schema batches must
+/// take and whether the table was created.
 fn prepare_table(
     store: &Store,
     table: &str,
@@ -158,10 +159,7 @@ fn prepare_table(
         store.drop_table(table, true)?;
     }
     match store.table_schema(table)? {
-        Some(existing) => {
-            check_append(table, &existing, target)?;
-            Ok((existing, false))
-        }
+        Some(existing) => Ok((evolve(store, table, existing, target)?, false)),
         None => {
             store.create_table(table, target.clone())?;
             Ok((target.clone(), true))
@@ -169,10 +167,36 @@ fn prepare_table(
     }
 }
 
+/// Adds the columns of `target` that `table` lacks (nullable) and returns the table's schema afterwards. When
+/// another writer adds some of them first, the plan is made again from the table as it now is.
+fn evolve(store: &Store, table: &str, existing: SchemaRef, target: &Schema) -> Result<SchemaRef> {
+    let mut existing = existing;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let added = plan_append(table, &existing, target)?;
+        if added.is_empty() {
+            return Ok(existing);
+        }
+        let names: Vec<&str> = added.iter().map(|f| f.name().as_str()).collect();
+        tracing::info!(table, columns = ?names, "adding columns");
+        match store.add_columns(table, Arc::new(Schema::new(added.clone()))) {
+            Ok(()) => {}
+            Err(e) if attempt >= 3 => return Err(e),
+            Err(e) => {
+                tracing::debug!(table, error = %e.chain(), "adding columns failed; planning again")
+            }
+        }
+        existing = store
+            .table_schema(table)?
+            .ok_or_else(|| Error::TableNotFound(table.to_string()))?;
+    }
+}
+
 fn prepare_side_table(store: &Store, stage: &dyn SideStage) -> Result<()> {
     let schema = stage.schema();
     match store.table_schema(stage.table())? {
-        Some(existing) => check_append(stage.table(), &existing, &schema),
+        Some(existing) => evolve(store, stage.table(), existing, &schema).map(|_| ()),
         None => store.create_table(stage.table(), schema),
     }
 }

@@ -14,6 +14,7 @@ use lancedb::index::Index;
 use lancedb::index::scalar::FtsIndexBuilder;
 use lancedb::index::vector::IvfFlatIndexBuilder;
 use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
+use lancedb::table::NewColumnTransform;
 use lancedb::{Connection, DistanceType, Table};
 
 use super::lance_error::{from_lance, from_lance_store};
@@ -119,6 +120,19 @@ impl TableStore for LocalStore {
             .execute()
             .await
             .map_err(|e| from_lance(table, "append to", e))?;
+        Ok(())
+    }
+
+    async fn add_columns(&self, table: &str, columns: SchemaRef) -> Result<()> {
+        if columns.fields().is_empty() {
+            return Ok(());
+        }
+        let t = self.open_table(table).await?;
+        t.add_columns()
+            .transform(NewColumnTransform::AllNulls(columns))
+            .execute()
+            .await
+            .map_err(|e| from_lance(table, "add columns to", e))?;
         Ok(())
     }
 

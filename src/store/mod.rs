@@ -125,6 +125,12 @@ impl Store {
         self.call(|s| async move { s.append(&table, batches).await })
     }
 
+    /// Adds nullable columns to a table.
+    pub fn add_columns(&self, table: &str, columns: SchemaRef) -> Result<()> {
+        let table = table.to_string();
+        self.call(|s| async move { s.add_columns(&table, columns).await })
+    }
+
     /// Drops a table.
     pub fn drop_table(&self, table: &str, if_exists: bool) -> Result<()> {
         let table = table.to_string();
