@@ -104,3 +104,72 @@ fn bad_files_are_skipped_with_reasons_and_the_rest_lands() {
     );
     assert!(!client.list_tables().unwrap().contains(&"u".to_string()));
 }
+
+/// The CRC-32 PNG chunks carry (over chunk type and data).
+fn png_crc(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A small, well-formed PNG whose header declares `w`×`h` pixels (a decompression bomb's shape).
+fn png_declaring(w: u32, h: u32) -> Vec<u8> {
+    let mut png = Vec::new();
+    image_crate_png(&mut png);
+    // IHDR: length (8..12), "IHDR" (12..16), width (16..20), height (20..24), …, CRC (29..33).
+    png[16..20].copy_from_slice(&w.to_be_bytes());
+    png[20..24].copy_from_slice(&h.to_be_bytes());
+    let crc = png_crc(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+fn image_crate_png(out: &mut Vec<u8>) {
+    image::RgbImage::new(8, 8)
+        .write_to(&mut std::io::Cursor::new(out), image::ImageFormat::Png)
+        .unwrap();
+}
+
+#[test]
+fn an_image_declaring_too_many_pixels_lands_without_being_decoded() {
+    let d = tmp();
+    let dir = d.path().join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bomb = png_declaring(40_000, 40_000);
+    std::fs::write(dir.join("bomb.png"), &bomb).unwrap();
+    let client = Client::local(d.path().join("s")).unwrap();
+    let r = client
+        .ingest(
+            "t",
+            IngestData::files([dir.to_str().unwrap()]),
+            &IngestOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(r.row_count, 1, "the row lands with its bytes");
+    assert!(r.report.skipped.is_empty(), "{:?}", r.report.skipped);
+    assert_eq!(r.report.rows_in("thumbnails"), 0);
+    assert_eq!(r.report.warnings.len(), 1, "{:?}", r.report.warnings);
+    assert!(
+        r.report.warnings[0].contains("40000x40000")
+            && r.report.warnings[0].contains("not decoded"),
+        "{:?}",
+        r.report.warnings
+    );
+    let got = client
+        .query("SELECT image FROM t", &[])
+        .unwrap()
+        .rows()
+        .unwrap();
+    assert_eq!(crate::common::bytea(&got[0][0]), bomb);
+    let e = lakefeed::lakefeed_formats::media::thumbnails(&bomb).unwrap_err();
+    assert!(e.contains("over the limit"), "{e}");
+}

@@ -185,7 +185,7 @@ pub fn schema() -> SchemaRef {
 struct ImageRow {
     info: ImageInfo,
     image: Vec<u8>,
-    mask: Vec<u8>,
+    mask: Option<Vec<u8>>,
     captions: String,
     annotations: String,
     num_objects: i64,
@@ -209,19 +209,15 @@ impl Coco {
             .get(&info.id)
             .map(|v| v.iter().map(|i| &self.annotations[*i]).collect())
             .unwrap_or_default();
-        let (label, problems) = paint(&anns, info.height, info.width);
-        for (ann, why) in problems {
-            ctx.warn(format!(
-                "{}: image {} annotation {ann} left out of the mask: {why}",
-                self.images_dir.display(),
-                info.id
-            ));
-        }
-        let mask = match png(label, info.height, info.width) {
-            Ok(m) => m,
-            Err(e) => {
-                ctx.skip(&path, format!("mask encoding failed: {e}"));
-                return None;
+        let mask = match crate::media::check_pixels(info.width, info.height) {
+            Ok(()) => Some(self.mask(info, &anns, &path, ctx)?),
+            Err(why) => {
+                ctx.warn(format!(
+                    "{}: image {}: no mask: {why}",
+                    path.display(),
+                    info.id
+                ));
+                None
             }
         };
         let summary: Vec<serde_json::Value> = anns
@@ -237,6 +233,32 @@ impl Coco {
             annotations: serde_json::to_string(&summary).unwrap_or_default(),
             num_objects: anns.len() as i64,
         })
+    }
+
+    /// The category mask PNG of one image (pycocotools' `annToMask` painted in file order); `None` (a skip) when
+    /// it cannot be encoded.
+    fn mask(
+        &self,
+        info: &ImageInfo,
+        anns: &[&Annotation],
+        path: &std::path::Path,
+        ctx: &IngestContext,
+    ) -> Option<Vec<u8>> {
+        let (label, problems) = paint(anns, info.height, info.width);
+        for (ann, why) in problems {
+            ctx.warn(format!(
+                "{}: image {} annotation {ann} left out of the mask: {why}",
+                self.images_dir.display(),
+                info.id
+            ));
+        }
+        match png(label, info.height, info.width) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                ctx.skip(path, format!("mask encoding failed: {e}"));
+                None
+            }
+        }
     }
 }
 
@@ -285,15 +307,15 @@ fn batch(rows: &[ImageRow], categories: &str) -> Result<RecordBatch> {
         rows.iter().for_each(|r| b.append_value(f(r)));
         Arc::new(b.finish())
     };
-    let bytes = |f: &dyn Fn(&ImageRow) -> &[u8]| -> ArrayRef {
+    let bytes = |f: &dyn Fn(&ImageRow) -> Option<&[u8]>| -> ArrayRef {
         let mut b = BinaryBuilder::new();
-        rows.iter().for_each(|r| b.append_value(f(r)));
+        rows.iter().for_each(|r| b.append_option(f(r)));
         Arc::new(b.finish())
     };
     let cols = vec![
         ints(&|r| r.info.id),
-        bytes(&|r| &r.image),
-        bytes(&|r| &r.mask),
+        bytes(&|r| Some(&r.image)),
+        bytes(&|r| r.mask.as_deref()),
         ints(&|r| i64::from(r.info.width)),
         ints(&|r| i64::from(r.info.height)),
         texts(&|r| &r.info.file_name),

@@ -7,7 +7,9 @@ use crate::coco::json::ImageInfo;
 
 /// The problems found (empty when the PNG agrees with the JSON).
 pub fn check(png: &[u8], info: &ImageInfo, segments: &[serde_json::Value]) -> Vec<String> {
-    let img = match image::load_from_memory_with_format(png, image::ImageFormat::Png) {
+    let decoded = crate::media::checked_decoder(png, Some(image::ImageFormat::Png))
+        .and_then(|d| image::DynamicImage::from_decoder(d).map_err(|e| e.to_string()));
+    let img = match decoded {
         Ok(i) => i.into_rgb8(),
         Err(e) => {
             return vec![format!(

@@ -55,6 +55,7 @@ pub fn decode_scaled(jpeg: &[u8], min_side: u32) -> Result<Rgb, String> {
     if rc != 0 || w <= 0 || ht <= 0 {
         return Err(format!("not a readable JPEG: {}", last_error(&h)));
     }
+    super::check_pixels(w as u32, ht as u32)?;
     let longer = w.max(ht) as u32;
     let denom = [8u32, 4, 2, 1]
         .into_iter()

@@ -5,3 +5,45 @@ pub mod jpeg;
 mod thumbs;
 
 pub use thumbs::{BOXES, QUALITY, Thumb, fit, thumbnails};
+
+/// The most pixels an image or mask may declare and still be decoded or painted: Pillow's decompression-bomb
+/// limit (2 × `MAX_IMAGE_PIXELS`). A larger one keeps its bytes in its row; whatever needs its pixels (thumbnails,
+/// a mask, a check) is left out with a warning, so a small hostile file cannot exhaust memory.
+pub const MAX_PIXELS: u64 = 178_956_970;
+
+/// An error naming the size when `width × height` is over [`MAX_PIXELS`].
+pub fn check_pixels(width: u32, height: u32) -> Result<(), String> {
+    let n = u64::from(width) * u64::from(height);
+    if n > MAX_PIXELS {
+        Err(format!(
+            "{width}x{height} is {n} pixels, over the limit of {MAX_PIXELS}; not decoded"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A decoder of `bytes` (format from `format`, else guessed) whose declared size has been checked against
+/// [`MAX_PIXELS`], with allocations capped to match.
+pub fn checked_decoder(
+    bytes: &[u8],
+    format: Option<image::ImageFormat>,
+) -> Result<impl image::ImageDecoder + '_, String> {
+    let cursor = std::io::Cursor::new(bytes);
+    let mut reader = match format {
+        Some(f) => image::ImageReader::with_format(cursor, f),
+        None => image::ImageReader::new(cursor)
+            .with_guessed_format()
+            .map_err(|e| e.to_string())?,
+    };
+    if reader.format().is_none() {
+        return Err("not a recognised image format".into());
+    }
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    check_pixels(w, h)?;
+    Ok(decoder)
+}

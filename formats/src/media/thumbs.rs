@@ -3,7 +3,7 @@
 
 use fast_image_resize::images::Image as FirImage;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+use image::{DynamicImage, ImageDecoder, RgbImage};
 
 use super::jpeg;
 
@@ -87,13 +87,7 @@ fn decode(bytes: &[u8]) -> Result<RgbImage, String> {
         }
         return Ok(dynimg.into_rgb8());
     }
-    let reader = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    if reader.format().is_none() {
-        return Err("not a recognised image format".into());
-    }
-    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
+    let mut decoder = super::checked_decoder(bytes, None)?;
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
