@@ -35,6 +35,9 @@ pub fn store_dir(explicit: Option<&Path>, from_manifest: Option<PathBuf>) -> Pat
         .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE))
 }
 
+/// The name of the I/O runtime's worker threads.
+const IO_THREAD: &str = "lakefeed-io";
+
 /// The runtime every blocking call runs on: created once per process, two or more worker threads.
 fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
@@ -43,7 +46,7 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
         .get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().max(2)))
-                .thread_name("lakefeed-io")
+                .thread_name(IO_THREAD)
                 .enable_all()
                 .build()
                 .map_err(|e| e.to_string())
@@ -52,11 +55,19 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
         .map_err(|e| Error::Other(format!("cannot start the I/O runtime: {e}")))
 }
 
-/// Runs `fut` on lakefeed's I/O runtime and waits for its result. Safe from any thread: the caller's thread
-/// only parks, it never enters a runtime.
+/// Runs `fut` on lakefeed's I/O runtime and waits for its result. Safe from any thread but that runtime's own
+/// workers (waiting there could wait on itself, so it is refused): the caller's thread only parks, it never
+/// enters a runtime.
 pub fn block_on<T: Send + 'static>(
     fut: impl Future<Output = Result<T>> + Send + 'static,
 ) -> Result<T> {
+    if std::thread::current().name() == Some(IO_THREAD) {
+        return Err(Error::Other(
+            "a blocking store call from a task on lakefeed's own I/O runtime would wait on itself; \
+             use the async TableStore there"
+                .into(),
+        ));
+    }
     let handle = runtime()?.spawn(fut);
     futures::executor::block_on(handle)
         .map_err(|e| Error::Other(format!("a store task failed: {e}")))?
@@ -181,5 +192,18 @@ impl Store {
     /// Where the table's data lives.
     pub fn location(&self, table: &str) -> String {
         self.inner.location(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocking_calls_from_the_io_runtime_are_refused_not_deadlocked() {
+        let inner = block_on(async { Ok(block_on(async { Ok(1) })) }).unwrap();
+        let e = inner.unwrap_err();
+        assert!(e.to_string().contains("own I/O runtime"), "{e}");
+        assert_eq!(block_on(async { Ok(2) }).unwrap(), 2);
     }
 }
