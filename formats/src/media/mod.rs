@@ -47,3 +47,25 @@ pub fn checked_decoder(
     check_pixels(w, h)?;
     Ok(decoder)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pixel_limit_is_on_the_declared_size() {
+        assert!(check_pixels(13_377, 13_377).is_ok()); // 178,944,129 pixels: just under
+        let e = check_pixels(40_000, 40_000).unwrap_err();
+        assert!(
+            e.contains("40000x40000") && e.contains("not decoded"),
+            "{e}"
+        );
+        assert!(check_pixels(u32::MAX, u32::MAX).is_err(), "no overflow");
+        let mut png = Vec::new();
+        image::RgbImage::new(2, 2)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert!(checked_decoder(&png, None).is_ok());
+        assert!(checked_decoder(b"plain text", None).is_err());
+    }
+}
