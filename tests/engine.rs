@@ -275,3 +275,52 @@ fn side_stages_are_a_list_and_overwrite_clears_their_rows() {
         .to_string();
     assert_eq!(col, "src");
 }
+
+#[test]
+fn eight_processes_appending_to_one_new_table_end_with_exact_totals() {
+    let d = tmp();
+    let store = d.path().join("s");
+    let files: Vec<std::path::PathBuf> = (0..8)
+        .map(|k| {
+            let lines: String = (0..50)
+                .map(|i| format!("{{\"id\": {}, \"writer\": {k}}}\n", k * 1000 + i))
+                .collect();
+            write(d.path(), &format!("w{k}.jsonl"), &lines)
+        })
+        .collect();
+    let children: Vec<std::process::Child> = files
+        .iter()
+        .map(|f| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_lakefeed"))
+                .args(["--store", store.to_str().unwrap(), "ingest", "t", "--rows"])
+                .arg(f)
+                .env("LAKEFEED_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = ok(lakefeed(
+        &store,
+        &[
+            "query",
+            "SELECT count(*) AS n, count(DISTINCT id) AS ids, count(DISTINCT writer) AS w FROM t",
+            "--output",
+            "json",
+        ],
+    ));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v[0]["n"].clone(), v[0]["ids"].clone(), v[0]["w"].clone()),
+        (json!(400), json!(400), json!(8))
+    );
+}

@@ -80,6 +80,9 @@ pub enum Error {
     /// A table that does not exist.
     #[error("Table '{0}' does not exist")]
     TableNotFound(String),
+    /// A table that already exists (another writer may have created it first).
+    #[error("Table '{0}' already exists")]
+    TableExists(String),
     /// Data whose columns clash with the existing table.
     #[error("cannot append to '{table}': {details}")]
     SchemaMismatch {
@@ -154,9 +157,10 @@ impl Error {
             Self::FileNotFound { .. } | Self::BadSource { .. } | Self::Ingest(_) => {
                 ErrorClass::Ingest
             }
-            Self::TableNotFound(_) | Self::SchemaMismatch { .. } | Self::Table(_) => {
-                ErrorClass::Table
-            }
+            Self::TableNotFound(_)
+            | Self::TableExists(_)
+            | Self::SchemaMismatch { .. }
+            | Self::Table(_) => ErrorClass::Table,
             Self::Workspace(_) => ErrorClass::Workspace,
             Self::Query { .. } => ErrorClass::Query,
             Self::Http { status, .. } => match status {

@@ -39,7 +39,7 @@ pub trait TableStore: Send + Sync {
     /// The table's schema, or `None` when it does not exist.
     async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>>;
 
-    /// Creates an empty table with `schema`. TableError if it exists.
+    /// Creates an empty table with `schema`. [`crate::Error::TableExists`] if it exists.
     async fn create_table(&self, table: &str, schema: SchemaRef) -> Result<()>;
 
     /// Appends batches (all of the table's schema) as one atomic commit. A conflicting concurrent commit that

@@ -160,10 +160,17 @@ fn prepare_table(
     }
     match store.table_schema(table)? {
         Some(existing) => Ok((evolve(store, table, existing, target)?, false)),
-        None => {
-            store.create_table(table, target.clone())?;
-            Ok((target.clone(), true))
-        }
+        None => match store.create_table(table, target.clone()) {
+            Ok(()) => Ok((target.clone(), true)),
+            // Another writer created it between the two calls: append to theirs.
+            Err(Error::TableExists(_)) => {
+                let existing = store
+                    .table_schema(table)?
+                    .ok_or_else(|| Error::TableNotFound(table.to_string()))?;
+                Ok((evolve(store, table, existing, target)?, false))
+            }
+            Err(e) => Err(e),
+        },
     }
 }
 
@@ -197,6 +204,9 @@ fn prepare_side_table(store: &Store, stage: &dyn SideStage) -> Result<()> {
     let schema = stage.schema();
     match store.table_schema(stage.table())? {
         Some(existing) => evolve(store, stage.table(), existing, &schema).map(|_| ()),
-        None => store.create_table(stage.table(), schema),
+        None => match store.create_table(stage.table(), schema.clone()) {
+            Err(Error::TableExists(_)) => prepare_side_table(store, stage),
+            other => other,
+        },
     }
 }

@@ -7,9 +7,7 @@ use lakefeed_core::Error;
 pub(crate) fn from_lance(table: &str, action: &str, e: lancedb::Error) -> Error {
     match e {
         lancedb::Error::TableNotFound { .. } => Error::TableNotFound(table.to_string()),
-        lancedb::Error::TableAlreadyExists { name } => {
-            Error::Table(format!("table '{name}' already exists"))
-        }
+        lancedb::Error::TableAlreadyExists { name } => Error::TableExists(name),
         lancedb::Error::Lance { source } if is_conflict(&source) => Error::CommitConflict {
             table: table.to_string(),
             source: Box::new(source),
