@@ -176,7 +176,8 @@ impl IngestJob {
         }
     }
 
-    /// Builds the job's format without running it: checks options, hints and that sources exist.
+    /// Builds the job's format without running it: checks options, hints and that sources exist. The source is
+    /// consumed either way: after an error, make a new job rather than building or running this one again.
     pub fn build(&mut self) -> Result<()> {
         let format = self.take_format()?;
         self.data = IngestData::Built(format);
