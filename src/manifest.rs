@@ -39,7 +39,7 @@ pub struct Manifest {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
-    /// `append` (default) or `overwrite`.
+    /// `append` (default), `overwrite` or `upsert`.
     #[serde(default)]
     pub mode: Option<WriteMode>,
     /// Make thumbnails of IMAGE columns (default true).
@@ -67,9 +67,13 @@ pub struct TableSpec {
     /// Columns to index after writing.
     #[serde(default)]
     pub index: Vec<String>,
-    /// `append` or `overwrite` (default from `defaults`).
+    /// `append`, `overwrite` or `upsert` (default from `defaults`).
     #[serde(default)]
     pub mode: Option<WriteMode>,
+    /// Columns identifying a row: rows whose key is present are not written again (`upsert`: replaced).
+    /// Formats with row ids are keyed by `id` without it.
+    #[serde(default)]
+    pub key: Option<Vec<String>>,
     /// Make thumbnails of IMAGE columns.
     #[serde(default)]
     pub thumbnails: Option<bool>,
@@ -195,6 +199,7 @@ impl Plan {
                     schema: t.hints()?,
                     index: t.index.clone(),
                     mode: t.mode.or(defaults.mode).unwrap_or_default(),
+                    key: t.key.clone(),
                     thumbnails: t.thumbnails.or(defaults.thumbnails).unwrap_or(true),
                     ..Default::default()
                 };

@@ -2,31 +2,11 @@
 
 use std::sync::Arc;
 
+pub use lakefeed_core::WriteMode;
 use lakefeed_core::Hints;
 
 /// Called after each commit with (rows written so far, estimated total when known).
 pub type ProgressFn = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
-
-/// How an ingest treats an existing table.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Deserialize,
-    serde::Serialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum WriteMode {
-    /// Append to the table (created if missing); the schemas must be compatible.
-    #[default]
-    Append,
-    /// Drop the table first, then write.
-    Overwrite,
-}
 
 /// Settings of one ingest.
 #[derive(Clone)]
@@ -35,8 +15,11 @@ pub struct IngestOptions {
     pub schema: Hints,
     /// Columns to index after writing.
     pub index: Vec<String>,
-    /// Append (default) or overwrite.
+    /// Append (default), overwrite or upsert.
     pub mode: WriteMode,
+    /// The columns that identify a row. `None`: the format's own key (`id` for formats that declare row ids;
+    /// none for column data). `Some(vec![])` writes every row unkeyed.
+    pub key: Option<Vec<String>>,
     /// Rows buffered per commit. Each commit is one atomic Lance version.
     pub rows_per_commit: usize,
     /// Bytes buffered per commit (large media rows commit sooner).
@@ -53,6 +36,7 @@ impl std::fmt::Debug for IngestOptions {
             .field("schema", &self.schema)
             .field("index", &self.index)
             .field("mode", &self.mode)
+            .field("key", &self.key)
             .field("rows_per_commit", &self.rows_per_commit)
             .field("thumbnails", &self.thumbnails)
             .finish_non_exhaustive()
@@ -65,6 +49,7 @@ impl Default for IngestOptions {
             schema: Hints::new(),
             index: Vec::new(),
             mode: WriteMode::Append,
+            key: None,
             rows_per_commit: 2000,
             bytes_per_commit: 64 << 20,
             on_progress: None,

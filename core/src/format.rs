@@ -72,6 +72,22 @@ pub trait Format: Send {
         None
     }
 
+    /// The columns that identify a row (its id). A table written by a format with a key is keyed: a re-run does
+    /// not write a row whose key is already there. Default: none (every row is written).
+    fn key(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The independent inputs this source reads (its files), each with a key, when a re-run may leave some out.
+    /// A format that returns any must [`crate::inputs::mark_done`] the batch holding each input's last row.
+    /// Default: none (the source is read whole every time).
+    fn inputs(&mut self) -> Result<Vec<crate::Input>> {
+        Ok(Vec::new())
+    }
+
+    /// Leaves out the inputs whose keys are in `done` (their rows are all committed); asked before `normalize`.
+    fn skip_inputs(&mut self, _done: &crate::inputs::DoneSet) {}
+
     /// Starts producing batches. Skipped inputs (a missing file inside a multi-file source) are recorded through
     /// `ctx`; a source that cannot be read at all is an error here, before any batch.
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches>;

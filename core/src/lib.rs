@@ -11,6 +11,7 @@ pub mod error;
 pub mod format;
 pub mod ids;
 pub mod infer;
+pub mod inputs;
 mod names;
 pub mod query;
 pub mod report;
@@ -30,7 +31,10 @@ pub use query::QueryResult;
 pub use report::{RunReport, Skip};
 pub use schema::Hints;
 pub use stage::SideStage;
-pub use store::{BatchStream, ScanSpec, TableStore, validate_table_name};
+pub use inputs::Input;
+pub use store::{
+    BatchStream, ScanSpec, TableStore, TableWriter, WriteMode, WriteSpec, Written, validate_table_name,
+};
 pub use types::LogicalType;
 pub use util::did_you_mean;
 

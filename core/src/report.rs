@@ -62,6 +62,10 @@ impl Recorder {
 pub struct RunReport {
     /// Rows written, by table name: the source table and every side stage's table (`thumbnails`…).
     pub rows: BTreeMap<String, u64>,
+    /// Inputs left out because a run before this one committed all their rows (not decoded again).
+    pub already_present: u64,
+    /// Rows not written because their key was already in the table.
+    pub rows_present: u64,
     /// Inputs skipped, with reasons.
     pub skipped: Vec<Skip>,
     /// Warnings that did not skip an input (failed thumbnails, index failures).
@@ -86,6 +90,8 @@ impl RunReport {
         for (t, n) in other.rows {
             *self.rows.entry(t).or_default() += n;
         }
+        self.already_present += other.already_present;
+        self.rows_present += other.rows_present;
         self.skipped.extend(other.skipped);
         self.warnings.extend(other.warnings);
         self.elapsed += other.elapsed;
@@ -96,6 +102,16 @@ impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (t, n) in &self.rows {
             writeln!(f, "{t}: {n} rows")?;
+        }
+        if self.already_present > 0 {
+            writeln!(
+                f,
+                "already present: {} inputs (not read again)",
+                self.already_present
+            )?;
+        }
+        if self.rows_present > 0 {
+            writeln!(f, "already present: {} rows (not written again)", self.rows_present)?;
         }
         for s in &self.skipped {
             writeln!(f, "skipped {}: {}", s.path.display(), s.reason)?;

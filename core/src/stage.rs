@@ -20,6 +20,12 @@ pub trait SideStage: Send + Sync {
     /// has nothing to do for this source and is left out of the run.
     fn columns(&self, source: &Schema, image_columns: &[String]) -> Vec<String>;
 
+    /// The columns identifying a derived row, so a re-run does not write it twice. The first is the most
+    /// selective (it is the one looked up). Default: none.
+    fn key(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// A SQL predicate selecting the rows this stage derived from `source_table` (deleted when that table is
     /// overwritten).
     fn rows_from(&self, source_table: &str) -> String;

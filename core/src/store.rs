@@ -30,6 +30,60 @@ pub struct ScanSpec {
     pub batch_size: usize,
 }
 
+/// How a write treats the table and rows already in it (§9).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteMode {
+    /// Add rows (the table is created if missing). On a keyed table a row whose key is present is not written.
+    #[default]
+    Append,
+    /// Replace the table's rows with this run's, in one commit at the end: readers see the old rows or the new.
+    Overwrite,
+    /// Add rows, replacing those whose key matches. Needs a key.
+    Upsert,
+}
+
+/// What a [`TableWriter`] does: the mode and the key columns (empty: not keyed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteSpec {
+    /// Append, overwrite or upsert.
+    pub mode: WriteMode,
+    /// The columns whose values identify a row. Empty: every row is written.
+    pub key: Vec<String>,
+}
+
+/// What one [`TableWriter::write`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Rows written (inserted or replaced).
+    pub rows: u64,
+    /// Rows left out because their key was already present (keyed appends).
+    pub present: u64,
+}
+
+/// Writes one run's batches into a table, as [`WriteSpec`] says. Each `write` of an append or upsert is one
+/// commit; an overwrite stages its writes and commits them all at `finish`. Dropping a writer without `finish`
+/// abandons an overwrite and leaves the table as it was.
+#[async_trait::async_trait]
+pub trait TableWriter: Send {
+    /// Writes `batches` (all of the table's schema). A conflicting concurrent commit that could not be rebased
+    /// is [`crate::Error::CommitConflict`] (`is_retryable()`), and nothing was written.
+    async fn write(&mut self, batches: Vec<RecordBatch>) -> Result<Written>;
+
+    /// Commits what is staged (overwrite) and releases the writer.
+    async fn finish(self: Box<Self>) -> Result<()>;
+}
+
 /// A store of named tables.
 #[async_trait::async_trait]
 pub trait TableStore: Send + Sync {
@@ -45,6 +99,15 @@ pub trait TableStore: Send + Sync {
     /// Appends batches (all of the table's schema) as one atomic commit. A conflicting concurrent commit that
     /// could not be rebased is [`crate::Error::CommitConflict`] (`is_retryable()`).
     async fn append(&self, table: &str, batches: Vec<RecordBatch>) -> Result<()>;
+
+    /// A writer for one run into `table`, which must exist. With `WriteMode::Overwrite`, `schema` becomes the
+    /// table's schema at `finish`; otherwise it must be the table's.
+    async fn writer(
+        &self,
+        table: &str,
+        schema: SchemaRef,
+        spec: WriteSpec,
+    ) -> Result<Box<dyn TableWriter>>;
 
     /// Adds `columns` (all nullable) to the table in one commit; existing rows read null in them. A column that
     /// another writer added meanwhile is a TableError (re-read the schema and plan again).

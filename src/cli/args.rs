@@ -85,9 +85,13 @@ pub struct IngestArgs {
     /// A column to index after ingesting. Repeatable.
     #[arg(long = "index", value_name = "COLUMN")]
     pub index: Vec<String>,
-    /// Append to an existing table (default) or replace it.
+    /// Append to an existing table (default), replace it, or upsert by key.
     #[arg(long, value_enum, default_value_t = Mode::Append)]
     pub mode: Mode,
+    /// A column identifying a row (repeat for a compound key): rows whose key is present are not written again
+    /// (`--mode upsert`: replaced). Formats with row ids are keyed by `id` without it.
+    #[arg(long = "key", value_name = "COLUMN")]
+    pub key: Vec<String>,
 }
 
 /// `--mode` values.
@@ -95,8 +99,10 @@ pub struct IngestArgs {
 pub enum Mode {
     /// Append (create if missing).
     Append,
-    /// Drop, then write.
+    /// Replace the table in one commit at the end.
     Overwrite,
+    /// Append, replacing rows whose key matches.
+    Upsert,
 }
 
 /// `query` arguments.

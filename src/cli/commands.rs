@@ -123,7 +123,9 @@ fn ingest(client: &Client, args: IngestArgs) -> Result<()> {
         mode: match args.mode {
             Mode::Append => WriteMode::Append,
             Mode::Overwrite => WriteMode::Overwrite,
+            Mode::Upsert => WriteMode::Upsert,
         },
+        key: (!args.key.is_empty()).then_some(args.key),
         ..Default::default()
     });
     job.build()?;

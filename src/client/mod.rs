@@ -87,7 +87,8 @@ impl Client {
 
     /// Drops a table; with `if_exists` a missing table is not an error.
     pub fn drop_table(&self, table: &str, if_exists: bool) -> Result<()> {
-        self.store.drop_table(table, if_exists)
+        self.store.drop_table(table, if_exists)?;
+        crate::pipeline::ledger::forget(&self.store, table)
     }
 
     /// Builds a search index on `column` (ANN for EMBEDDING, BM25 for TEXT).

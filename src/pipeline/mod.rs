@@ -2,9 +2,11 @@
 //! and a run report. Formats never write; the sink never parses sources. The pipeline runs the side stages it
 //! is given and knows none of them by name.
 
+pub mod ledger;
 mod threads;
 mod writer;
 
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,19 +15,20 @@ use lakefeed_core::format::image_columns_of;
 use lakefeed_core::report::Recorder;
 use lakefeed_core::schema::{apply_hints, plan_append};
 use lakefeed_core::{
-    Error, Format, IngestContext, LogicalType, Result, RunReport, SideStage, validate_table_name,
+    Error, Format, IngestContext, LogicalType, Result, RunReport, SideStage, WriteSpec,
+    validate_table_name,
 };
 
 use crate::options::{IngestOptions, WriteMode};
 use crate::store::Store;
 use threads::{ActiveStage, spawn_producer, spawn_stage};
-use writer::Writer;
+use writer::{Counts, Writer};
 
 /// Runs `format` into `table` of `store`, with `stages` beside it.
 pub fn run(
     store: &Store,
     table: &str,
-    format: Box<dyn Format>,
+    mut format: Box<dyn Format>,
     opts: &IngestOptions,
     stages: &[Arc<dyn SideStage>],
 ) -> Result<RunReport> {
@@ -33,6 +36,26 @@ pub fn run(
     let started = Instant::now();
     let recorder = Arc::new(Recorder::default());
     let ctx = IngestContext::new(recorder.clone());
+    let key = opts.key.clone().unwrap_or_else(|| format.key());
+    let inputs = format.inputs()?;
+    let existing = store.table_schema(table)?;
+    // Inputs a run before this one committed whole are left out (an overwrite rewrites everything).
+    let mut already_present = 0;
+    if opts.mode != WriteMode::Overwrite
+        && let Some(generation) = existing.as_deref().and_then(ledger::generation)
+    {
+        let keys: HashSet<&str> = inputs.iter().map(|i| i.key.as_str()).collect();
+        let done = ledger::done(store, table, &generation, &keys)?;
+        if !done.is_empty() {
+            already_present = done.len() as u64;
+            tracing::info!(table, inputs = done.len(), "inputs already present; not read again");
+            format.skip_inputs(&done);
+        }
+    }
+    let paths: BTreeMap<String, String> = inputs
+        .into_iter()
+        .map(|i| (i.key, i.path.display().to_string()))
+        .collect();
     let declared = format.schema();
     let total = format.estimated_rows();
     let declared_images = declared.as_ref().map(|s| format.image_columns(s));
@@ -48,7 +71,9 @@ pub fn run(
                 table,
                 "source yielded no rows and declared no schema; nothing to write"
             );
-            return Ok(report(&recorder, started, table, 0, &[]));
+            let mut out = report(&recorder, started, table, 0, &[]);
+            out.already_present = already_present;
+            return Ok(out);
         }
     };
     let target = apply_hints(&null_as_text(&source_schema), &opts.schema)?;
@@ -65,12 +90,24 @@ pub fn run(
         .map(|s| (s.clone(), s.columns(&target, &image_columns)))
         .filter(|(_, cols)| !cols.is_empty())
         .collect();
+    let mut sides = Vec::new();
     for (stage, _) in &active {
-        prepare_side_table(store, stage.as_ref())?;
+        let schema = prepare_side_table(store, stage.as_ref())?;
         if opts.mode == WriteMode::Overwrite {
             store.delete_rows(stage.table(), &stage.rows_from(table))?;
         }
+        let spec = WriteSpec {
+            mode: WriteMode::Append,
+            key: stage.key(),
+        };
+        sides.push(store.writer(stage.table(), schema, spec)?);
     }
+    let spec = WriteSpec {
+        mode: opts.mode,
+        key,
+    };
+    let main = store.writer(table, table_schema.clone(), spec)?;
+    let generation = ledger::generation(&table_schema);
     let staged = spawn_stage(
         first,
         rx,
@@ -80,29 +117,41 @@ pub fn run(
         ctx.clone(),
     )?;
 
-    let mut writer = Writer::new(store, table, opts, total, &active);
+    let mut writer = Writer::new(store, table, opts, total, main, sides, generation, paths);
     let result = (|| {
         for item in staged {
-            let (batch, side) = item?;
-            writer.push(batch, side)?;
+            let (batch, side, done) = item?;
+            writer.push(batch, side, done)?;
         }
-        writer.flush()
+        Ok(())
     })();
-    if let Err(e) = result {
-        if created && writer.written == 0 {
-            let _ = store.drop_table(table, true);
+    let wrote_any = writer.written > 0;
+    let counts = result.and_then(|()| writer.finish());
+    let Counts {
+        written,
+        present,
+        side_written,
+    } = match counts {
+        Ok(c) => c,
+        Err(e) => {
+            if created && !wrote_any {
+                let _ = store.drop_table(table, true);
+            }
+            return Err(e);
         }
-        return Err(e);
-    }
+    };
     for col in &opts.index {
         store.create_index(table, col)?;
     }
     let side: Vec<(String, u64)> = active
         .iter()
-        .zip(&writer.side_written)
+        .zip(&side_written)
         .map(|((s, _), n)| (s.table().to_string(), *n))
         .collect();
-    Ok(report(&recorder, started, table, writer.written, &side))
+    let mut out = report(&recorder, started, table, written, &side);
+    out.already_present = already_present;
+    out.rows_present = present;
+    Ok(out)
 }
 
 fn report(
@@ -117,6 +166,7 @@ fn report(
         skipped: recorder.skips(),
         warnings: recorder.warnings(),
         elapsed: started.elapsed(),
+        ..Default::default()
     };
     for (t, n) in side {
         *out.rows.entry(t.clone()).or_default() += n;
@@ -147,28 +197,23 @@ fn null_as_text(schema: &SchemaRef) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// Creates the table, or checks the existing one and adds the columns it lacks; returns the schema batches must
-/// take and whether the table was created.
+/// Creates the table (with a fresh generation), or checks the existing one and adds the columns it lacks; returns
+/// the schema batches must take and whether the table was created. An overwrite takes `target` with a fresh
+/// generation, whatever the table holds now (the writer replaces it at the end).
 fn prepare_table(
     store: &Store,
     table: &str,
     target: &SchemaRef,
     mode: WriteMode,
 ) -> Result<(SchemaRef, bool)> {
-    if mode == WriteMode::Overwrite {
-        store.drop_table(table, true)?;
-    }
+    let fresh = ledger::new_generation(target);
     match store.table_schema(table)? {
+        Some(_) if mode == WriteMode::Overwrite => Ok((fresh, false)),
         Some(existing) => Ok((evolve(store, table, existing, target)?, false)),
-        None => match store.create_table(table, target.clone()) {
-            Ok(()) => Ok((target.clone(), true)),
-            // Another writer created it between the two calls: append to theirs.
-            Err(Error::TableExists(_)) => {
-                let existing = store
-                    .table_schema(table)?
-                    .ok_or_else(|| Error::TableNotFound(table.to_string()))?;
-                Ok((evolve(store, table, existing, target)?, false))
-            }
+        None => match store.create_table(table, fresh.clone()) {
+            Ok(()) => Ok((fresh, true)),
+            // Another writer created it between the two calls: write to theirs.
+            Err(Error::TableExists(_)) => prepare_table(store, table, target, mode),
             Err(e) => Err(e),
         },
     }
@@ -200,13 +245,15 @@ fn evolve(store: &Store, table: &str, existing: SchemaRef, target: &Schema) -> R
     }
 }
 
-fn prepare_side_table(store: &Store, stage: &dyn SideStage) -> Result<()> {
+/// Creates a side stage's table or evolves it; returns its schema.
+fn prepare_side_table(store: &Store, stage: &dyn SideStage) -> Result<SchemaRef> {
     let schema = stage.schema();
     match store.table_schema(stage.table())? {
-        Some(existing) => evolve(store, stage.table(), existing, &schema).map(|_| ()),
+        Some(existing) => evolve(store, stage.table(), existing, &schema),
         None => match store.create_table(stage.table(), schema.clone()) {
+            Ok(()) => Ok(schema),
             Err(Error::TableExists(_)) => prepare_side_table(store, stage),
-            other => other,
+            Err(e) => Err(e),
         },
     }
 }

@@ -6,14 +6,15 @@ use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use lakefeed_core::inputs::done_in;
 use lakefeed_core::schema::conform;
 use lakefeed_core::{Batches, Error, IngestContext, Result, SideStage};
 
 /// Batches queued between threads; the sender blocks when the queue is full.
 const QUEUE_DEPTH: usize = 4;
 
-/// A conformed batch and the side rows derived from it (by stage index).
-pub(super) type Staged = (RecordBatch, Vec<(usize, RecordBatch)>);
+/// A conformed batch, the side rows derived from it (by stage index) and the inputs it completes.
+pub(super) type Staged = (RecordBatch, Vec<(usize, RecordBatch)>, Vec<String>);
 
 /// A side stage with the source columns it reads in this run.
 pub(super) type ActiveStage = (Arc<dyn SideStage>, Vec<String>);
@@ -53,6 +54,7 @@ pub(super) fn spawn_stage(
     let (tx, out) = sync_channel(QUEUE_DEPTH);
     spawn("lakefeed-stage", move || {
         let one = |batch: RecordBatch| -> Result<Staged> {
+            let done = done_in(&batch);
             let batch = conform(&batch, &schema)?;
             let mut side = Vec::new();
             for (i, (stage, columns)) in stages.iter().enumerate() {
@@ -60,7 +62,7 @@ pub(super) fn spawn_stage(
                     side.push((i, rows));
                 }
             }
-            Ok((batch, side))
+            Ok((batch, side, done))
         };
         for item in first.map(Ok).into_iter().chain(rx) {
             let staged = item.and_then(|b| {

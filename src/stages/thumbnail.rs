@@ -44,6 +44,13 @@ impl SideStage for ThumbnailStage {
         image_columns.to_vec()
     }
 
+    /// One thumbnail per source row, column and size.
+    fn key(&self) -> Vec<String> {
+        ["file_id", "table_name", "column_name", "dimension"]
+            .map(String::from)
+            .to_vec()
+    }
+
     fn rows_from(&self, source_table: &str) -> String {
         format!("table_name = {}", sql_literal(source_table))
     }

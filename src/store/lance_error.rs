@@ -16,6 +16,18 @@ pub(crate) fn from_lance(table: &str, action: &str, e: lancedb::Error) -> Error 
     }
 }
 
+/// The lakefeed error for a lance (not lancedb) error, raised while doing `action` on `table`.
+pub(crate) fn from_lance_core(table: &str, action: &str, e: lance_core::Error) -> Error {
+    match e {
+        lance_core::Error::DatasetNotFound { .. } => Error::TableNotFound(table.to_string()),
+        e if is_conflict(&e) => Error::CommitConflict {
+            table: table.to_string(),
+            source: Box::new(e),
+        },
+        other => Error::store(format!("{action} '{table}'"), other),
+    }
+}
+
 /// The lakefeed error for a failure not tied to one table (connecting, listing).
 pub(crate) fn from_lance_store(action: &str, e: lancedb::Error) -> Error {
     Error::store(action.to_string(), e)

@@ -8,8 +8,12 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use futures::StreamExt;
 use lakefeed_core::{
-    BatchStream, Error, QueryResult, Result, ScanSpec, TableStore, validate_table_name,
+    BatchStream, Error, QueryResult, Result, ScanSpec, TableStore, TableWriter, WriteSpec,
+    validate_table_name,
 };
+
+/// Where keyed writers' lock files live, beside the tables.
+const LOCK_DIR: &str = "_lakefeed_locks";
 use lancedb::index::Index;
 use lancedb::index::scalar::FtsIndexBuilder;
 use lancedb::index::vector::IvfFlatIndexBuilder;
@@ -18,6 +22,7 @@ use lancedb::table::NewColumnTransform;
 use lancedb::{Connection, DistanceType, Table};
 
 use super::lance_error::{from_lance, from_lance_store};
+use super::writer::LanceWriter;
 use crate::sql::{Session, Statement};
 
 /// Lance tables under a local directory.
@@ -85,6 +90,8 @@ impl TableStore for LocalStore {
             .execute()
             .await
             .map_err(|e| from_lance_store("list tables", e))?;
+        // lakefeed's own bookkeeping (the inputs ledger) is not listed.
+        names.retain(|n| !n.starts_with("_lakefeed"));
         names.sort();
         Ok(names)
     }
@@ -123,6 +130,18 @@ impl TableStore for LocalStore {
         Ok(())
     }
 
+    async fn writer(
+        &self,
+        table: &str,
+        schema: SchemaRef,
+        spec: WriteSpec,
+    ) -> Result<Box<dyn TableWriter>> {
+        let t = self.open_table(table).await?;
+        let lock = self.root.join(LOCK_DIR).join(format!("{table}.lock"));
+        let w = LanceWriter::new(table, self.location(table), lock, t, schema, spec).await?;
+        Ok(Box::new(w))
+    }
+
     async fn add_columns(&self, table: &str, columns: SchemaRef) -> Result<()> {
         if columns.fields().is_empty() {
             return Ok(());
@@ -138,7 +157,7 @@ impl TableStore for LocalStore {
 
     async fn drop_table(&self, table: &str, if_exists: bool) -> Result<()> {
         validate_table_name(table)?;
-        let exists = self.list_tables().await?.iter().any(|t| t == table);
+        let exists = self.table_schema(table).await?.is_some();
         if !exists {
             return if if_exists {
                 Ok(())

@@ -5,8 +5,10 @@
 //! lakefeed's own I/O runtime and waits for it without entering that runtime, so it may be called from any
 //! thread, including a tokio worker (async code should prefer the async trait, or `spawn_blocking`).
 
+mod keys;
 pub(crate) mod lance_error;
 mod local;
+mod writer;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,9 @@ use std::sync::{Arc, OnceLock};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
-use lakefeed_core::{Batches, Error, QueryResult, Result, ScanSpec, TableStore};
+use lakefeed_core::{
+    Batches, Error, QueryResult, Result, ScanSpec, TableStore, TableWriter, WriteSpec, Written,
+};
 use serde_json::Value;
 
 pub use local::LocalStore;
@@ -136,6 +140,13 @@ impl Store {
         self.call(|s| async move { s.append(&table, batches).await })
     }
 
+    /// A writer for one run into an existing table (see [`TableWriter`]).
+    pub fn writer(&self, table: &str, schema: SchemaRef, spec: WriteSpec) -> Result<Writer> {
+        let table = table.to_string();
+        let inner = self.call(|s| async move { s.writer(&table, schema, spec).await })?;
+        Ok(Writer { inner: Some(inner) })
+    }
+
     /// Adds nullable columns to a table.
     pub fn add_columns(&self, table: &str, columns: SchemaRef) -> Result<()> {
         let table = table.to_string();
@@ -192,6 +203,42 @@ impl Store {
     /// Where the table's data lives.
     pub fn location(&self, table: &str) -> String {
         self.inner.location(table)
+    }
+}
+
+/// The blocking face of a [`TableWriter`].
+pub struct Writer {
+    inner: Option<Box<dyn TableWriter>>,
+}
+
+impl Writer {
+    /// Writes batches (one commit, or staged for an overwrite).
+    pub fn write(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
+        let mut w = self.take()?;
+        let (w, r) = block_on(async move {
+            let r = w.write(batches).await;
+            Ok((w, r))
+        })?;
+        self.inner = Some(w);
+        r
+    }
+
+    /// Commits what is staged and releases the writer (it writes no more).
+    pub fn finish(&mut self) -> Result<()> {
+        let w = self.take()?;
+        block_on(async move { w.finish().await })
+    }
+
+    fn take(&mut self) -> Result<Box<dyn TableWriter>> {
+        self.inner
+            .take()
+            .ok_or_else(|| Error::Other("the table writer was lost by a failed call".into()))
+    }
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
     }
 }
 

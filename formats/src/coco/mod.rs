@@ -14,9 +14,10 @@ use lakefeed_core::arrow::array::{
 };
 use lakefeed_core::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use lakefeed_core::{
-    Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, LogicalType, Result,
+    Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, Input, LogicalType, Result,
     batches_in_runs, options_schema, parse_options,
 };
+use lakefeed_core::inputs::{DoneSet, input_key, mark_done};
 use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -73,6 +74,10 @@ pub struct Coco {
     categories: String,
     batch_size: usize,
     orphans: Vec<i64>,
+    /// Digest of the annotation files: part of every image's input key.
+    annotations_id: String,
+    /// Input key of each image, by image id, once `inputs` has made them.
+    keys: HashMap<i64, String>,
 }
 
 impl std::fmt::Debug for Coco {
@@ -138,6 +143,7 @@ impl Coco {
                 orphans.push(a.id);
             }
         }
+        let annotations_id = files_digest(&[Some(&instances_path), captions_path.as_ref()]);
         let mut captions: HashMap<i64, Vec<String>> = HashMap::new();
         if let Some(p) = captions_path {
             let c: Captions = json::load(&p)?;
@@ -154,8 +160,22 @@ impl Coco {
             categories: serde_json::to_string(&inst.categories).unwrap_or_else(|_| "[]".into()),
             batch_size: o.batch_size.max(1),
             orphans,
+            annotations_id,
+            keys: HashMap::new(),
         })
     }
+}
+
+/// A digest of the files' bytes (a file that cannot be read counts as empty: loading it failed earlier).
+fn files_digest(paths: &[Option<&PathBuf>]) -> String {
+    let mut h = blake3::Hasher::new();
+    for p in paths.iter().flatten() {
+        h.update(p.as_os_str().as_encoded_bytes());
+        if let Ok(bytes) = std::fs::read(p) {
+            h.update(&bytes);
+        }
+    }
+    h.finalize().to_hex().to_string()
 }
 
 /// The leading columns every COCO-family table has: the image, its mask and its size and name.
@@ -263,12 +283,39 @@ impl Coco {
 }
 
 impl Format for Coco {
+    /// One row per COCO image: re-runs are keyed by the image id.
+    fn key(&self) -> Vec<String> {
+        vec!["coco_image_id".to_string()]
+    }
+
     fn schema(&self) -> Option<SchemaRef> {
         Some(schema())
     }
 
     fn estimated_rows(&self) -> Option<u64> {
         Some(self.images.len() as u64)
+    }
+
+    /// One input per image: its id, file name, file size and time, and the annotation files' digest.
+    fn inputs(&mut self) -> Result<Vec<Input>> {
+        let mut out = Vec::with_capacity(self.images.len());
+        for info in &self.images {
+            let path = self.images_dir.join(&info.file_name);
+            let stat = std::fs::metadata(&path)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()));
+            let content = format!("{}:{}:{stat:?}", info.id, info.file_name);
+            let key = input_key(&content, &self.annotations_id);
+            self.keys.insert(info.id, key.clone());
+            out.push(Input { key, path });
+        }
+        Ok(out)
+    }
+
+    fn skip_inputs(&mut self, done: &DoneSet) {
+        let keys = &self.keys;
+        self.images
+            .retain(|i| !keys.get(&i.id).is_some_and(|k| done.contains(k)));
     }
 
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
@@ -285,7 +332,11 @@ impl Format for Coco {
                 .par_iter()
                 .filter_map(|info| me.row(info, &ctx))
                 .collect();
-            (!rows.is_empty()).then(|| batch(&rows, &me.categories))
+            let done: Vec<String> = rows
+                .iter()
+                .filter_map(|r| me.keys.get(&r.info.id).cloned())
+                .collect();
+            (!rows.is_empty()).then(|| batch(&rows, &me.categories).map(|b| mark_done(b, &done)))
         }))
     }
 }

@@ -167,6 +167,11 @@ impl Panoptic {
 }
 
 impl Format for Panoptic {
+    /// One row per COCO image: re-runs are keyed by the image id.
+    fn key(&self) -> Vec<String> {
+        vec!["coco_image_id".to_string()]
+    }
+
     fn schema(&self) -> Option<SchemaRef> {
         Some(schema())
     }

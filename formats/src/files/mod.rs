@@ -11,15 +11,17 @@ mod table;
 pub mod text;
 mod video;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use lakefeed_core::arrow::array::RecordBatch;
 use lakefeed_core::arrow::datatypes::{Schema, SchemaRef};
+use lakefeed_core::inputs::{DoneSet, done_in, input_key, mark_done};
 use lakefeed_core::{
-    Batches, Format, FormatDescriptor, FormatEnv, IngestContext, Result, options_schema,
+    Batches, Format, FormatDescriptor, FormatEnv, IngestContext, Input, Result, options_schema,
     parse_options,
 };
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -60,8 +62,9 @@ fn default_segment_seconds() -> f64 {
     10.0
 }
 
-/// Files held back per file before its rows are passed on (a file that fails within this is skipped whole).
-const HOLD_BYTES: usize = 256 << 20;
+/// Bytes of a file's rows held back before they are passed on: a file that fails within this is skipped whole;
+/// a larger one streams on (so memory does not grow with a file's size) and a failure later keeps what was passed.
+const HOLD_BYTES: usize = 32 << 20;
 /// Rows gathered into one batch, so the thumbnail stage has rows to work on in parallel.
 const BATCH_ROWS: usize = 64;
 /// Bytes gathered into one batch at most.
@@ -73,6 +76,8 @@ pub struct Files {
     files: Vec<PathBuf>,
     options: FilesOptions,
     schema: SchemaRef,
+    /// File id and input key of each file, once `inputs` has read them.
+    known: HashMap<PathBuf, (String, String)>,
 }
 
 impl Files {
@@ -90,11 +95,23 @@ impl Files {
             schema: table::schema_for(&kinds),
             files,
             options,
+            known: HashMap::new(),
         })
+    }
+
+    /// The options that shape a file's rows (all but the paths): part of every input key.
+    fn shaping(&self) -> (usize, usize, f32, f64) {
+        let o = &self.options;
+        (o.chunk_size, o.chunk_overlap, o.pdf_dpi, o.segment_seconds)
     }
 }
 
 impl Format for Files {
+    /// Rows have deterministic ids, so re-runs are keyed by them.
+    fn key(&self) -> Vec<String> {
+        vec!["id".to_string()]
+    }
+
     fn schema(&self) -> Option<SchemaRef> {
         Some(self.schema.clone())
     }
@@ -107,6 +124,40 @@ impl Format for Files {
             .unwrap_or_default()
     }
 
+    /// Every readable file, keyed by its content id (BLAKE3 of its bytes and name) and the shaping options. Files
+    /// are hashed in parallel, and the ids are kept so a file is not read twice for them.
+    fn inputs(&mut self) -> Result<Vec<Input>> {
+        let shaping = self.shaping();
+        let ids: Vec<(PathBuf, Option<String>)> = self
+            .files
+            .par_iter()
+            .map(|p| (p.clone(), table::file_id(p).ok()))
+            .collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for (path, id) in ids {
+            // An unreadable file is not an input here: reading it later records the skip.
+            if let Some(id) = id {
+                let key = input_key(&id, &shaping);
+                out.push(Input {
+                    key: key.clone(),
+                    path: path.clone(),
+                });
+                self.known.insert(path, (id, key));
+            }
+        }
+        Ok(out)
+    }
+
+    fn skip_inputs(&mut self, done: &DoneSet) {
+        let known = &self.known;
+        self.files
+            .retain(|p| !known.get(p).is_some_and(|(_, key)| done.contains(key)));
+        let kinds: BTreeSet<Kind> = self.files.iter().map(|p| Kind::of(p)).collect();
+        if !kinds.is_empty() {
+            self.schema = table::schema_for(&kinds);
+        }
+    }
+
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
         if self.files.iter().any(|p| Kind::of(p) == Kind::Pdf) {
             pdf::pdfium()?;
@@ -114,17 +165,16 @@ impl Format for Files {
         let window = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .max(2);
-        let jobs: Vec<(PathBuf, Job)> = self
+        let jobs: Vec<(PathBuf, Option<String>, Job)> = self
             .files
             .iter()
             .map(|p| {
-                (
-                    p.clone(),
-                    job(p.clone(), self.options.clone(), self.schema.clone()),
-                )
+                let (id, key) = self.known.get(p).cloned().unzip();
+                let job = job(p.clone(), id, self.options.clone(), self.schema.clone());
+                (p.clone(), key, job)
             })
             .collect();
-        let parts = Ordered::new(jobs, window, HOLD_BYTES, ctx.clone());
+        let parts = Ordered::new(jobs, window, HOLD_BYTES, self.schema.clone(), ctx.clone());
         Ok(Box::new(Rebatch {
             parts,
             schema: self.schema.clone(),
@@ -133,11 +183,11 @@ impl Format for Files {
     }
 }
 
-/// The work for one file: send its rows as parts, or a skip.
-fn job(path: PathBuf, options: FilesOptions, schema: SchemaRef) -> Job {
+/// The work for one file: send its rows as parts, or a skip. `fid` is the file's id when already known.
+fn job(path: PathBuf, fid: Option<String>, options: FilesOptions, schema: SchemaRef) -> Job {
     Box::new(move |sink: &Sink| {
         let kind = Kind::of(&path);
-        let fid = match table::file_id(&path) {
+        let fid = match fid.map_or_else(|| table::file_id(&path), Ok) {
             Ok(id) => id,
             Err(e) => {
                 let _ = sink.send(Msg::Skip(format!("unreadable: {e}")));
@@ -226,6 +276,11 @@ impl Iterator for Rebatch {
                 return Some(self.take());
             }
             match self.parts.next() {
+                // A part with no rows only marks a file done.
+                Some(Ok(b)) if b.num_rows() == 0 && !self.pending.is_empty() => {
+                    let last = self.pending.pop().map(|p| mark_done(p, &done_in(&b)));
+                    self.pending.extend(last);
+                }
                 Some(Ok(b)) => self.pending.push(b),
                 Some(Err(e)) => return Some(Err(e)),
                 None if self.pending.is_empty() => return None,
@@ -236,12 +291,12 @@ impl Iterator for Rebatch {
 }
 
 impl Rebatch {
+    /// The pending parts as one batch, still marking the files they complete.
     fn take(&mut self) -> Result<RecordBatch> {
         let parts = std::mem::take(&mut self.pending);
-        Ok(lakefeed_core::arrow::compute::concat_batches(
-            &self.schema,
-            &parts,
-        )?)
+        let done: Vec<String> = parts.iter().flat_map(done_in).collect();
+        let batch = lakefeed_core::arrow::compute::concat_batches(&self.schema, &parts)?;
+        Ok(mark_done(batch, &done))
     }
 }
 

@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use lakefeed_core::arrow::array::RecordBatch;
+use lakefeed_core::arrow::datatypes::SchemaRef;
+use lakefeed_core::inputs::mark_done;
 use lakefeed_core::{IngestContext, Result};
 
 /// What a worker sends for its file: a part (some rows), or the reason the file must be skipped.
@@ -32,6 +34,8 @@ const CHANNEL_DEPTH: usize = 2;
 /// A file being worked on.
 struct Running {
     path: PathBuf,
+    /// The input key marked on the file's last part when it ends well.
+    key: Option<String>,
     rx: Receiver<Msg>,
     /// Rows already passed on before the file ended (only for files larger than the hold limit).
     streamed: usize,
@@ -39,7 +43,9 @@ struct Running {
 
 /// An iterator over the parts of all files, in file order.
 pub struct Ordered {
-    jobs: VecDeque<(PathBuf, Job)>,
+    jobs: VecDeque<(PathBuf, Option<String>, Job)>,
+    /// The schema of an empty part that only marks a file done.
+    schema: SchemaRef,
     running: VecDeque<Running>,
     window: usize,
     hold_bytes: usize,
@@ -48,15 +54,18 @@ pub struct Ordered {
 }
 
 impl Ordered {
-    /// Starts up to `window` jobs at once.
+    /// Starts up to `window` jobs at once. A job's key, when given, marks its file's last part (or an empty part)
+    /// as completing that input.
     pub fn new(
-        jobs: Vec<(PathBuf, Job)>,
+        jobs: Vec<(PathBuf, Option<String>, Job)>,
         window: usize,
         hold_bytes: usize,
+        schema: SchemaRef,
         ctx: IngestContext,
     ) -> Self {
         let mut me = Self {
             jobs: jobs.into(),
+            schema,
             running: VecDeque::new(),
             window: window.max(1),
             hold_bytes,
@@ -69,7 +78,7 @@ impl Ordered {
 
     fn fill(&mut self) {
         while self.running.len() < self.window {
-            let Some((path, job)) = self.jobs.pop_front() else {
+            let Some((path, key, job)) = self.jobs.pop_front() else {
                 break;
             };
             let (tx, rx) = sync_channel(CHANNEL_DEPTH);
@@ -96,6 +105,7 @@ impl Ordered {
             }
             self.running.push_back(Running {
                 path,
+                key,
                 rx,
                 streamed: 0,
             });
@@ -109,6 +119,7 @@ impl Ordered {
         };
         let mut held: Vec<RecordBatch> = Vec::new();
         let mut held_bytes = 0usize;
+        let mut ended_well = true;
         while let Ok(msg) = file.rx.recv() {
             match msg {
                 Msg::Part(b) => {
@@ -129,9 +140,16 @@ impl Ordered {
                     };
                     self.ctx.skip(&file.path, reason);
                     held.clear();
+                    ended_well = false;
                     break;
                 }
             }
+        }
+        if let (true, Some(key)) = (ended_well, file.key.take()) {
+            let last = held
+                .pop()
+                .unwrap_or_else(|| RecordBatch::new_empty(self.schema.clone()));
+            held.push(mark_done(last, &[key]));
         }
         self.ready.extend(held);
         self.fill();

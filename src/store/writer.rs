@@ -1,0 +1,369 @@
+//! Writing one run into a Lance table (§9): plain appends, keyed appends that skip rows whose key is present,
+//! upserts, and overwrites committed at once.
+//!
+//! Keyed appends stay linear in the rows written: the writer remembers the keys it committed itself, and asks the
+//! table only about fragments it did not write (looking up the first key column, through its BTree index when
+//! there is one). Keyed writers of one table take a lock file around probe + commit, so two processes writing the
+//! same source cannot both find a key absent and both write it.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow::array::{Array, RecordBatch, RecordBatchIterator};
+use arrow::datatypes::SchemaRef;
+use datafusion::common::{Column, ScalarValue};
+use datafusion::logical_expr::Expr;
+use futures::TryStreamExt;
+use lakefeed_core::{Error, Result, TableWriter, WriteMode, WriteSpec, Written};
+use lance::Dataset;
+use lance::dataset::transaction::{Operation, Transaction, TransactionBuilder};
+use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode as LanceMode, WriteParams};
+use lance::table::format::Fragment;
+
+use super::keys::{KeyHash, keep_rows, row_keys};
+use super::lance_error::{from_lance, from_lance_core};
+
+/// One run's writer into a Lance table.
+pub(super) struct LanceWriter {
+    table: String,
+    uri: String,
+    lock_path: PathBuf,
+    spec: WriteSpec,
+    schema: SchemaRef,
+    lancedb: lancedb::Table,
+    /// Keys this writer committed (or found present): never asked about again.
+    own_keys: HashSet<KeyHash>,
+    /// Data files this writer committed: their fragments hold only keys in `own_keys`.
+    own_files: HashSet<String>,
+    /// Overwrite: the dataset it replaces, and the fragments written so far.
+    base: Option<Arc<Dataset>>,
+    staged: Option<Transaction>,
+}
+
+impl LanceWriter {
+    pub(super) async fn new(
+        table: &str,
+        uri: String,
+        lock_path: PathBuf,
+        lancedb: lancedb::Table,
+        schema: SchemaRef,
+        spec: WriteSpec,
+    ) -> Result<Self> {
+        if spec.mode == WriteMode::Upsert && spec.key.is_empty() {
+            return Err(Error::Ingest(format!(
+                "upsert into '{table}' needs a key: name one (`key:` in a manifest, `--key`)"
+            )));
+        }
+        for k in &spec.key {
+            if schema.field_with_name(k).is_err() {
+                return Err(Error::Table(format!(
+                    "key column '{k}' is not a column of table '{table}'"
+                )));
+            }
+        }
+        let base = if spec.mode == WriteMode::Overwrite {
+            Some(Arc::new(open(table, &uri).await?))
+        } else {
+            None
+        };
+        Ok(Self {
+            table: table.to_string(),
+            uri,
+            lock_path,
+            spec,
+            schema,
+            lancedb,
+            own_keys: HashSet::new(),
+            own_files: HashSet::new(),
+            base,
+            staged: None,
+        })
+    }
+
+    fn keyed(&self) -> bool {
+        !self.spec.key.is_empty()
+    }
+
+    /// Drops rows whose key this run already wrote, and repeats within `batches` (the first one stays).
+    fn drop_own(&self, batches: Vec<RecordBatch>) -> Result<(Vec<(RecordBatch, Vec<Option<KeyHash>>)>, u64)> {
+        let mut pending = HashSet::new();
+        let mut out = Vec::with_capacity(batches.len());
+        let mut dropped = 0;
+        for b in batches {
+            let keys = row_keys(&b, &self.spec.key)?;
+            let (kept, n) = keep_rows(&b, &keys, |k| !self.own_keys.contains(&k) && pending.insert(k))?;
+            dropped += n;
+            if kept.num_rows() > 0 {
+                let keys = row_keys(&kept, &self.spec.key)?;
+                out.push((kept, keys));
+            }
+        }
+        Ok((out, dropped))
+    }
+
+    async fn append_plain(&self, batches: Vec<RecordBatch>) -> Result<Written> {
+        let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
+        self.lancedb
+            .add(batches)
+            .execute()
+            .await
+            .map_err(|e| from_lance(&self.table, "append to", e))?;
+        Ok(Written { rows, present: 0 })
+    }
+
+    async fn append_keyed(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
+        let (candidates, mut present) = self.drop_own(batches)?;
+        if candidates.is_empty() {
+            return Ok(Written { rows: 0, present });
+        }
+        let _lock = lock(&self.lock_path).await?;
+        let ds = Arc::new(open(&self.table, &self.uri).await?);
+        let found = self.probe(&ds, &candidates).await?;
+        let mut keep = Vec::new();
+        let mut new_keys = Vec::new();
+        for (b, keys) in &candidates {
+            let (kept, n) = keep_rows(b, keys, |k| !found.contains(&k))?;
+            present += n;
+            new_keys.extend(keys.iter().flatten().copied());
+            if kept.num_rows() > 0 {
+                keep.push(kept);
+            }
+        }
+        let rows: u64 = keep.iter().map(|b| b.num_rows() as u64).sum();
+        if rows > 0 {
+            let txn = InsertBuilder::new(ds.clone())
+                .with_params(&append_params())
+                .execute_uncommitted(keep)
+                .await
+                .map_err(|e| from_lance_core(&self.table, "append to", e))?;
+            let files = data_files(&txn);
+            CommitBuilder::new(ds)
+                .execute(txn)
+                .await
+                .map_err(|e| from_lance_core(&self.table, "append to", e))?;
+            self.own_files.extend(files);
+        }
+        self.own_keys.extend(new_keys);
+        Ok(Written { rows, present })
+    }
+
+    /// The keys among `candidates` already in the fragments this writer did not write.
+    async fn probe(
+        &self,
+        ds: &Dataset,
+        candidates: &[(RecordBatch, Vec<Option<KeyHash>>)],
+    ) -> Result<HashSet<KeyHash>> {
+        let others: Vec<Fragment> = ds
+            .get_fragments()
+            .into_iter()
+            .map(|f| f.metadata().clone())
+            .filter(|f| !f.files.iter().any(|d| self.own_files.contains(&d.path)))
+            .collect();
+        let mut found = HashSet::new();
+        if others.is_empty() {
+            return Ok(found);
+        }
+        let first = &self.spec.key[0];
+        let mut values = Vec::new();
+        let mut seen = HashSet::new();
+        for (b, _) in candidates {
+            let col = b
+                .column_by_name(first)
+                .ok_or_else(|| Error::Table(format!("key column '{first}' is missing")))?;
+            for row in 0..col.len() {
+                if col.is_valid(row) {
+                    let v = ScalarValue::try_from_array(col, row)
+                        .map_err(|e| Error::Table(format!("key column '{first}': {e}")))?;
+                    if seen.insert(v.clone()) {
+                        values.push(Expr::Literal(v, None));
+                    }
+                }
+            }
+        }
+        if values.is_empty() {
+            return Ok(found);
+        }
+        let filter = Expr::Column(Column::new_unqualified(first)).in_list(values, false);
+        let mut scan = ds.scan();
+        scan.with_fragments(others);
+        scan.project(&self.spec.key)
+            .map_err(|e| from_lance_core(&self.table, "look up keys in", e))?;
+        scan.filter_expr(filter);
+        let mut stream = scan
+            .try_into_stream()
+            .await
+            .map_err(|e| from_lance_core(&self.table, "look up keys in", e))?;
+        while let Some(b) = stream
+            .try_next()
+            .await
+            .map_err(|e| from_lance_core(&self.table, "look up keys in", e))?
+        {
+            found.extend(row_keys(&b, &self.spec.key)?.into_iter().flatten());
+        }
+        Ok(found)
+    }
+
+    async fn upsert(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
+        // Within one write the last row of a key wins, as it would had the rows come one by one.
+        let mut seen = HashSet::new();
+        let mut rev = Vec::new();
+        for b in batches.iter().rev() {
+            let keys: Vec<_> = row_keys(b, &self.spec.key)?.into_iter().rev().collect();
+            let rb = arrow::compute::take_record_batch(
+                b,
+                &arrow::array::UInt32Array::from_iter_values((0..b.num_rows() as u32).rev()),
+            )?;
+            let (kept, _) = keep_rows(&rb, &keys, |k| seen.insert(k))?;
+            rev.push(kept);
+        }
+        let rows: u64 = rev.iter().map(|b| b.num_rows() as u64).sum();
+        if rows == 0 {
+            return Ok(Written::default());
+        }
+        let _lock = lock(&self.lock_path).await?;
+        // A stale handle would turn updates into inserts (lancedb#3377): read the latest version first.
+        self.lancedb
+            .checkout_latest()
+            .await
+            .map_err(|e| from_lance(&self.table, "read", e))?;
+        let key: Vec<&str> = self.spec.key.iter().map(String::as_str).collect();
+        let mut merge = self.lancedb.merge_insert(&key);
+        merge.when_matched_update_all(None).when_not_matched_insert_all();
+        let reader = RecordBatchIterator::new(rev.into_iter().map(Ok), self.schema.clone());
+        merge
+            .execute(Box::new(reader))
+            .await
+            .map_err(|e| from_lance(&self.table, "upsert into", e))?;
+        Ok(Written { rows, present: 0 })
+    }
+
+    async fn stage(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
+        let (batches, present) = if self.keyed() {
+            let (c, n) = self.drop_own(batches)?;
+            for (_, keys) in &c {
+                self.own_keys.extend(keys.iter().flatten().copied());
+            }
+            (c.into_iter().map(|(b, _)| b).collect::<Vec<_>>(), n)
+        } else {
+            (batches, 0)
+        };
+        let rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
+        if rows == 0 {
+            return Ok(Written { rows, present });
+        }
+        let txn = self.write_uncommitted(batches).await?;
+        match (&mut self.staged, txn.operation) {
+            (
+                Some(Transaction {
+                    operation: Operation::Overwrite { fragments, .. },
+                    ..
+                }),
+                Operation::Overwrite { fragments: more, .. },
+            ) => fragments.extend(more),
+            (staged, operation) => *staged = Some(Transaction { operation, ..txn }),
+        }
+        Ok(Written { rows, present })
+    }
+
+    async fn write_uncommitted(&self, batches: Vec<RecordBatch>) -> Result<Transaction> {
+        let base = self
+            .base
+            .clone()
+            .ok_or_else(|| Error::Other("overwrite without its base table".into()))?;
+        InsertBuilder::new(base)
+            .with_params(&WriteParams {
+                mode: LanceMode::Overwrite,
+                ..Default::default()
+            })
+            .execute_uncommitted(batches)
+            .await
+            .map_err(|e| from_lance_core(&self.table, "overwrite", e))
+    }
+}
+
+#[async_trait::async_trait]
+impl TableWriter for LanceWriter {
+    async fn write(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
+        let batches: Vec<RecordBatch> = batches.into_iter().filter(|b| b.num_rows() > 0).collect();
+        if batches.is_empty() {
+            return Ok(Written::default());
+        }
+        match (self.spec.mode, self.keyed()) {
+            (WriteMode::Overwrite, _) => self.stage(batches).await,
+            (WriteMode::Upsert, _) => self.upsert(batches).await,
+            (WriteMode::Append, true) => self.append_keyed(batches).await,
+            (WriteMode::Append, false) => self.append_plain(batches).await,
+        }
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<()> {
+        if self.spec.mode != WriteMode::Overwrite {
+            return Ok(());
+        }
+        let base = self
+            .base
+            .clone()
+            .ok_or_else(|| Error::Other("overwrite without its base table".into()))?;
+        let staged = match self.staged.take() {
+            Some(t) => t,
+            // No rows: the table is replaced by an empty one of the new schema.
+            None => {
+                self.write_uncommitted(vec![RecordBatch::new_empty(self.schema.clone())])
+                    .await?
+            }
+        };
+        let txn = TransactionBuilder::new(base.version().version, staged.operation).build();
+        CommitBuilder::new(base)
+            .execute(txn)
+            .await
+            .map_err(|e| from_lance_core(&self.table, "overwrite", e))?;
+        tracing::debug!(table = self.table, "overwrite committed");
+        Ok(())
+    }
+}
+
+fn append_params() -> WriteParams {
+    WriteParams {
+        mode: LanceMode::Append,
+        ..Default::default()
+    }
+}
+
+/// The data files an uncommitted append writes (their paths are unique, so they name its fragments).
+fn data_files(txn: &Transaction) -> Vec<String> {
+    match &txn.operation {
+        Operation::Append { fragments } => fragments
+            .iter()
+            .flat_map(|f| f.files.iter().map(|d| d.path.clone()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+async fn open(table: &str, uri: &str) -> Result<Dataset> {
+    Dataset::open(uri)
+        .await
+        .map_err(|e| from_lance_core(table, "open", e))
+}
+
+/// Takes the table's write lock (blocking in a thread of its own); released when the file is dropped, or by
+/// the OS when the process dies.
+async fn lock(path: &std::path::Path) -> Result<std::fs::File> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        f.lock()?;
+        Ok::<_, std::io::Error>(f)
+    })
+    .await
+    .map_err(|e| Error::Other(format!("lock task failed: {e}")))?
+    .map_err(|e| Error::store("cannot take the table's write lock", e))
+}
