@@ -11,4 +11,5 @@ mod files;
 mod manifest;
 mod python;
 mod registry;
+mod rerun;
 mod thumbnails;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
+use arrow::array::{RecordBatch, RecordBatchOptions};
 use arrow::datatypes::Schema;
 use serde::Serialize;
 
@@ -52,8 +52,9 @@ pub fn mark_done(batch: RecordBatch, keys: &[String]) -> RecordBatch {
         batch.schema().fields().clone(),
         meta,
     ));
+    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
     // Same columns, new metadata only: cannot fail.
-    batch.clone().with_schema(schema).unwrap_or(batch)
+    RecordBatch::try_new_with_options(schema, batch.columns().to_vec(), &options).unwrap_or(batch)
 }
 
 /// The inputs `batch` completes.

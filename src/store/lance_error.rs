@@ -38,6 +38,8 @@ fn is_conflict(e: &lance_core::Error) -> bool {
         e,
         lance_core::Error::CommitConflict { .. }
             | lance_core::Error::RetryableCommitConflict { .. }
+            // Another writer replaced the table meanwhile: trying again writes onto the new version.
+            | lance_core::Error::IncompatibleTransaction { .. }
             | lance_core::Error::TooMuchWriteContention { .. }
     )
 }

@@ -24,6 +24,9 @@ use lance::table::format::Fragment;
 use super::keys::{KeyHash, keep_rows, row_keys};
 use super::lance_error::{from_lance, from_lance_core};
 
+/// Rows and their keys.
+type Keyed = (RecordBatch, Vec<Option<KeyHash>>);
+
 /// One run's writer into a Lance table.
 pub(super) struct LanceWriter {
     table: String,
@@ -86,7 +89,7 @@ impl LanceWriter {
     }
 
     /// Drops rows whose key this run already wrote, and repeats within `batches` (the first one stays).
-    fn drop_own(&self, batches: Vec<RecordBatch>) -> Result<(Vec<(RecordBatch, Vec<Option<KeyHash>>)>, u64)> {
+    fn drop_own(&self, batches: Vec<RecordBatch>) -> Result<(Vec<Keyed>, u64)> {
         let mut pending = HashSet::new();
         let mut out = Vec::with_capacity(batches.len());
         let mut dropped = 0;
@@ -152,7 +155,7 @@ impl LanceWriter {
     async fn probe(
         &self,
         ds: &Dataset,
-        candidates: &[(RecordBatch, Vec<Option<KeyHash>>)],
+        candidates: &[Keyed],
     ) -> Result<HashSet<KeyHash>> {
         let others: Vec<Fragment> = ds
             .get_fragments()
