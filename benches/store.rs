@@ -66,8 +66,24 @@ fn main() {
         .unwrap_or(1_000_000);
     let repeats: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(3);
     let data = batches(rows);
-    let (mut write, mut scan) = (Vec::new(), Vec::new());
+    let (mut write, mut scan, mut keyed) = (Vec::new(), Vec::new(), Vec::new());
     for r in 0..repeats {
+        // Keyed writes (issue 9): the same rows keyed by `id`, each commit checking for present keys.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let client = Client::local(dir.path()).expect("store");
+        let t = Instant::now();
+        let opts = IngestOptions {
+            rows_per_commit: 100_000,
+            bytes_per_commit: 512 << 20,
+            key: Some(vec!["id".into()]),
+            ..Default::default()
+        };
+        let res = client
+            .ingest("bench", IngestData::Batches(data.clone()), &opts)
+            .expect("keyed ingest");
+        keyed.push(t.elapsed().as_secs_f64());
+        assert_eq!(res.row_count, rows as u64);
+        drop(dir);
         let dir = tempfile::tempdir().expect("temp dir");
         let client = Client::local(dir.path()).expect("store");
         let t = Instant::now();
@@ -94,8 +110,8 @@ fn main() {
         scan.push(t.elapsed().as_secs_f64());
         assert_eq!(n, rows);
         eprintln!(
-            "lakefeed run {r}: write {:.2}s scan {:.2}s",
-            write[r], scan[r]
+            "lakefeed run {r}: write {:.2}s (keyed {:.2}s) scan {:.2}s",
+            write[r], keyed[r], scan[r]
         );
     }
     let py = std::env::var("LAKEFEED_PYTHON").unwrap_or_else(|_| "python3".into());
@@ -110,12 +126,17 @@ fn main() {
         String::from_utf8_lossy(&out.stderr)
     );
     let base: serde_json::Value = serde_json::from_slice(&out.stdout).expect("baseline json");
-    let (w, s) = (median(write), median(scan));
+    let (w, s, k) = (median(write), median(scan), median(keyed));
     println!(
         "| {rows} rows × (id, text, {DIM}-d f32) | write s | scan s | write ratio | scan ratio |"
     );
     println!("|---|---|---|---|---|");
     println!("| lakefeed (pipeline → Lance) | {w:.2} | {s:.2} | 1.00 | 1.00 |");
+    println!(
+        "| lakefeed, keyed by id (no duplicates on re-runs) | {k:.2} | | {:.2}× (keyed / plain: {:.2}) | |",
+        w / k,
+        k / w
+    );
     for (name, key) in [
         ("pyarrow → Parquet (zstd)", "parquet"),
         ("python lancedb 0.40", "lancedb"),

@@ -279,3 +279,32 @@ fn two_processes_ingesting_one_directory_together_write_each_row_once() {
         "duplicate thumbnails"
     );
 }
+
+#[test]
+fn a_large_keyed_table_gets_a_key_index_and_still_finds_present_rows() {
+    let d = tmp();
+    let client = Client::local(d.path()).unwrap();
+    let opts = IngestOptions {
+        key: Some(vec!["doc_id".into()]),
+        rows_per_commit: 50_000,
+        ..Default::default()
+    };
+    let first: Vec<i64> = (0..120_000).collect();
+    client.ingest("big", docs(&first, "a"), &opts).unwrap();
+    // The table is now large enough for the writer to index `doc_id` before probing.
+    let next: Vec<i64> = (119_990..120_010).collect();
+    let r = client.ingest("big", docs(&next, "b"), &opts).unwrap();
+    assert_eq!((r.row_count, r.report.rows_present), (10, 10));
+    let idx = client
+        .query("SELECT count(*) AS n FROM big", &[])
+        .unwrap()
+        .records()
+        .unwrap();
+    assert_eq!(idx[0]["n"], 120_010);
+    let dir = d.path().join("big.lance/_indices");
+    assert!(
+        dir.read_dir().map(|mut e| e.next().is_some()).unwrap_or(false),
+        "no index under {}",
+        dir.display()
+    );
+}

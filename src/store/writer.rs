@@ -70,6 +70,12 @@ impl LanceWriter {
         } else {
             None
         };
+        if spec.mode != WriteMode::Overwrite && !spec.key.is_empty() {
+            // Best effort: without the index a probe scans the key column, which is still correct.
+            if let Err(e) = key_index(&lancedb, &spec.key[0]).await {
+                tracing::warn!(table, error = %e, "could not bring the key index up to date");
+            }
+        }
         Ok(Self {
             table: table.to_string(),
             uri,
@@ -122,6 +128,7 @@ impl LanceWriter {
         }
         let _lock = lock(&self.lock_path).await?;
         let ds = Arc::new(open(&self.table, &self.uri).await?);
+        self.check_own_files(&ds);
         let found = self.probe(&ds, &candidates).await?;
         let mut keep = Vec::new();
         let mut new_keys = Vec::new();
@@ -149,6 +156,24 @@ impl LanceWriter {
         }
         self.own_keys.extend(new_keys);
         Ok(Written { rows, present })
+    }
+
+    /// Forgets what this writer wrote when any of its files is gone (another process overwrote or compacted the
+    /// table): its keys are then looked up like everyone else's.
+    fn check_own_files(&mut self, ds: &Dataset) {
+        if self.own_files.is_empty() {
+            return;
+        }
+        let fragments = ds.get_fragments();
+        let present: HashSet<&str> = fragments
+            .iter()
+            .flat_map(|f| f.metadata().files.iter().map(|d| d.path.as_str()))
+            .collect();
+        if !self.own_files.iter().all(|f| present.contains(f.as_str())) {
+            tracing::debug!(table = self.table, "own files replaced; probing every key");
+            self.own_files.clear();
+            self.own_keys.clear();
+        }
     }
 
     /// The keys among `candidates` already in the fragments this writer did not write.
@@ -324,6 +349,44 @@ impl TableWriter for LanceWriter {
         tracing::debug!(table = self.table, "overwrite committed");
         Ok(())
     }
+}
+
+/// Tables smaller than this are probed without an index (a scan of the key column is cheap).
+const INDEX_FROM_ROWS: usize = 100_000;
+
+/// Keeps a BTree index on the first key column of a large table, so probes stay cheap: built once the table
+/// reaches [`INDEX_FROM_ROWS`] rows, and brought up to date when a quarter of the rows (at least
+/// `INDEX_FROM_ROWS`) are not covered. Cost: one pass over the new rows, once per that many rows.
+async fn key_index(t: &lancedb::Table, column: &str) -> lancedb::Result<()> {
+    let rows = t.count_rows(None).await?;
+    if rows < INDEX_FROM_ROWS {
+        return Ok(());
+    }
+    let existing = t.list_indices().await?.into_iter().find(|i| {
+        i.columns == [column]
+            && matches!(
+                i.index_type,
+                lancedb::index::IndexType::BTree | lancedb::index::IndexType::Bitmap
+            )
+    });
+    let Some(index) = existing else {
+        tracing::info!(table = t.name(), column, rows, "building the key index");
+        return t
+            .create_index(&[column], lancedb::index::Index::BTree(Default::default()))
+            .execute()
+            .await;
+    };
+    let Some(stats) = t.index_stats(&index.name).await? else {
+        return Ok(());
+    };
+    if stats.num_unindexed_rows >= INDEX_FROM_ROWS.max(stats.num_indexed_rows / 4) {
+        tracing::info!(table = t.name(), column, stats.num_unindexed_rows, "updating the key index");
+        let mut options = lancedb::table::OptimizeOptions::default();
+        options.index_names = Some(vec![index.name]);
+        t.optimize(lancedb::table::OptimizeAction::Index(options))
+            .await?;
+    }
+    Ok(())
 }
 
 fn append_params() -> WriteParams {
