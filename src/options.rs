@@ -51,7 +51,7 @@ impl Default for IngestOptions {
             mode: WriteMode::Append,
             key: None,
             rows_per_commit: 2000,
-            bytes_per_commit: 64 << 20,
+            bytes_per_commit: 32 << 20,
             on_progress: None,
             thumbnails: true,
         }

@@ -11,7 +11,7 @@ use lakefeed_core::schema::conform;
 use lakefeed_core::{Batches, Error, IngestContext, Result, SideStage};
 
 /// Batches queued between threads; the sender blocks when the queue is full.
-const QUEUE_DEPTH: usize = 4;
+const QUEUE_DEPTH: usize = 2;
 
 /// A conformed batch, the side rows derived from it (by stage index) and the inputs it completes.
 pub(super) type Staged = (RecordBatch, Vec<(usize, RecordBatch)>, Vec<String>);

@@ -67,8 +67,9 @@ fn default_segment_seconds() -> f64 {
 const HOLD_BYTES: usize = 32 << 20;
 /// Rows gathered into one batch, so the thumbnail stage has rows to work on in parallel.
 const BATCH_ROWS: usize = 64;
-/// Bytes gathered into one batch at most.
-const BATCH_BYTES: usize = 64 << 20;
+/// Bytes gathered into one batch at most: with the pipeline's bounded queues this bounds memory for large media
+/// rows (video segments) whatever the file's size.
+const BATCH_BYTES: usize = 16 << 20;
 
 /// The `files` format.
 #[derive(Debug)]

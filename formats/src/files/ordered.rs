@@ -20,6 +20,8 @@ pub enum Msg {
     Part(RecordBatch),
     /// The file cannot be used; its rows so far are dropped when still held.
     Skip(String),
+    /// Something the report should mention that does not skip the file.
+    Warn(String),
 }
 
 /// Where a worker sends its parts. Sending blocks while the consumer is behind.
@@ -133,6 +135,7 @@ impl Ordered {
                         return;
                     }
                 }
+                Msg::Warn(w) => self.ctx.warn(w),
                 Msg::Skip(reason) => {
                     let reason = match file.streamed {
                         0 => reason,

@@ -83,10 +83,19 @@ pub fn process(path: &Path, dpi: f32, emit: &mut dyn FnMut(Vec<Row>) -> bool, si
             return;
         }
     };
-    let config = PdfRenderConfig::new().scale_page_by_factor(dpi / 72.0);
     let mut pending: Option<(i64, String, DynamicImage)> = None;
     let pages = doc.pages();
     for (i, page) in pages.iter().enumerate() {
+        let scale = page_scale(page.width().value, page.height().value, dpi);
+        if scale < dpi / 72.0 {
+            let _ = sink.send(Msg::Warn(format!(
+                "{}: page {} is too large to render at {dpi} DPI; rendered at {:.0} DPI",
+                path.display(),
+                i + 1,
+                scale * 72.0
+            )));
+        }
+        let config = PdfRenderConfig::new().scale_page_by_factor(scale);
         let render = || -> std::result::Result<(String, DynamicImage), String> {
             let text = page.text().map(|t| t.all()).unwrap_or_default();
             let img = page
@@ -140,6 +149,21 @@ pub fn process(path: &Path, dpi: f32, emit: &mut dyn FnMut(Vec<Row>) -> bool, si
     }
 }
 
+/// Pixels a page render may have (RGBA, 4 bytes each): 40 M is an A0 poster at 150 DPI, or 4.6 A4 pages at 300.
+const MAX_PAGE_PIXELS: f32 = 40e6;
+
+/// The render scale (pixels per point) for a page of `w`×`h` points at `dpi`, lowered so the render stays within
+/// [`MAX_PAGE_PIXELS`]: a hostile PDF can declare pages of 200 inches square.
+fn page_scale(w: f32, h: f32, dpi: f32) -> f32 {
+    let scale = dpi / 72.0;
+    let pixels = (w * scale).max(1.0) * (h * scale).max(1.0);
+    if pixels <= MAX_PAGE_PIXELS {
+        scale
+    } else {
+        scale * (MAX_PAGE_PIXELS / pixels).sqrt()
+    }
+}
+
 fn encode_row((index, text, img): (i64, String, DynamicImage)) -> std::result::Result<Row, String> {
     let rgb = img.into_rgb8();
     let mut png = Vec::new();
@@ -162,4 +186,19 @@ fn encode_row((index, text, img): (i64, String, DynamicImage)) -> std::result::R
         text: Some(text),
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_pages_render_within_the_pixel_cap() {
+        // A4 at 300 DPI is left alone.
+        assert_eq!(page_scale(595.0, 842.0, 300.0), 300.0 / 72.0);
+        // A 200-inch square page at 300 DPI would be 3.6 G pixels.
+        let s = page_scale(14_400.0, 14_400.0, 300.0);
+        let px = (14_400.0 * s) * (14_400.0 * s);
+        assert!(px <= MAX_PAGE_PIXELS * 1.001 && px > MAX_PAGE_PIXELS * 0.99, "{px}");
+    }
 }
