@@ -176,8 +176,9 @@ impl IngestJob {
         }
     }
 
-    /// Builds the job's format without running it: checks options, hints and that sources exist. The source is
-    /// consumed either way: after an error, make a new job rather than building or running this one again.
+    /// Builds the job's format without running it: checks options, hints and that sources exist. A format named
+    /// with options stays in the job after an error (fix the files and build again); column data and batches are
+    /// consumed either way.
     pub fn build(&mut self) -> Result<()> {
         let format = self.take_format()?;
         self.data = IngestData::Built(format);
@@ -186,6 +187,10 @@ impl IngestJob {
 
     /// The job's format, built now unless it was already.
     fn take_format(&mut self) -> Result<Box<dyn Format>> {
+        if let IngestData::Format { name, options } = &self.data {
+            let built = build_format(name, options.clone(), &self.env());
+            return self.located(built);
+        }
         let data = std::mem::replace(&mut self.data, IngestData::Batches(Vec::new()));
         let format = self.make_format(data);
         self.located(format)

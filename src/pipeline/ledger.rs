@@ -108,8 +108,24 @@ pub(super) fn record(
 
 /// Forgets every record of `table` (it was dropped).
 pub fn forget(store: &Store, table: &str) -> Result<()> {
+    delete(store, format!("table_name = {}", sql_literal(table)))
+}
+
+/// Forgets the records of `table`'s earlier generations (it was overwritten).
+pub(super) fn forget_others(store: &Store, table: &str, generation: &str) -> Result<()> {
+    delete(
+        store,
+        format!(
+            "table_name = {} AND generation <> {}",
+            sql_literal(table),
+            sql_literal(generation)
+        ),
+    )
+}
+
+fn delete(store: &Store, predicate: String) -> Result<()> {
     if store.table_schema(LEDGER_TABLE)?.is_none() {
         return Ok(());
     }
-    store.delete_rows(LEDGER_TABLE, &format!("table_name = {}", sql_literal(table)))
+    super::writer::retrying(LEDGER_TABLE, || store.delete_rows(LEDGER_TABLE, &predicate))
 }

@@ -139,6 +139,10 @@ impl<'a> Writer<'a> {
         }
         let done = std::mem::take(&mut self.all_done);
         self.record(done)?;
+        if let (WriteMode::Overwrite, Some(generation)) = (self.opts.mode, &self.generation) {
+            // Records of the table this overwrite replaced can never match again.
+            ledger::forget_others(self.store, self.table, generation)?;
+        }
         Ok(Counts {
             written: self.written,
             present: self.present,
