@@ -22,6 +22,7 @@ use lancedb::table::NewColumnTransform;
 use lancedb::{Connection, DistanceType, Table};
 
 use super::lance_error::{from_lance, from_lance_store};
+use super::lock::lock;
 use super::writer::LanceWriter;
 use crate::sql::{Session, Statement};
 
@@ -71,6 +72,11 @@ impl LocalStore {
         &self.conn
     }
 
+    /// The lock file serialising creation and keyed commits of `table` across processes.
+    fn lock_path(&self, table: &str) -> PathBuf {
+        self.root.join(LOCK_DIR).join(format!("{table}.lock"))
+    }
+
     async fn open_table(&self, table: &str) -> Result<Table> {
         validate_table_name(table)?;
         self.conn
@@ -110,6 +116,10 @@ impl TableStore for LocalStore {
 
     async fn create_table(&self, table: &str, schema: SchemaRef) -> Result<()> {
         validate_table_name(table)?;
+        let _lock = lock(&self.lock_path(table)).await?;
+        if self.table_schema(table).await?.is_some() {
+            return Err(Error::TableExists(table.to_string()));
+        }
         self.conn
             .create_empty_table(table, schema)
             .execute()
@@ -137,8 +147,8 @@ impl TableStore for LocalStore {
         spec: WriteSpec,
     ) -> Result<Box<dyn TableWriter>> {
         let t = self.open_table(table).await?;
-        let lock = self.root.join(LOCK_DIR).join(format!("{table}.lock"));
-        let w = LanceWriter::new(table, self.location(table), lock, t, schema, spec).await?;
+        let w = LanceWriter::new(table, self.location(table), self.lock_path(table), t, schema, spec)
+            .await?;
         Ok(Box::new(w))
     }
 

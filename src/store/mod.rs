@@ -8,6 +8,7 @@
 mod keys;
 pub(crate) mod lance_error;
 mod local;
+mod lock;
 mod writer;
 
 use std::future::Future;

@@ -23,6 +23,7 @@ use lance::table::format::Fragment;
 
 use super::keys::{KeyHash, keep_rows, row_keys};
 use super::lance_error::{from_lance, from_lance_core};
+use super::lock::lock;
 
 /// Rows and their keys.
 type Keyed = (RecordBatch, Vec<Option<KeyHash>>);
@@ -411,25 +412,4 @@ async fn open(table: &str, uri: &str) -> Result<Dataset> {
     Dataset::open(uri)
         .await
         .map_err(|e| from_lance_core(table, "open", e))
-}
-
-/// Takes the table's write lock (blocking in a thread of its own); released when the file is dropped, or by
-/// the OS when the process dies.
-async fn lock(path: &std::path::Path) -> Result<std::fs::File> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
-        f.lock()?;
-        Ok::<_, std::io::Error>(f)
-    })
-    .await
-    .map_err(|e| Error::Other(format!("lock task failed: {e}")))?
-    .map_err(|e| Error::store("cannot take the table's write lock", e))
 }
