@@ -20,16 +20,26 @@ fn main() {
         .unwrap_or(3);
     let paths: Vec<String> = ["image", "pdf", "text", "video"]
         .iter()
-        .map(|k| common::fixtures().join("files").join(k).display().to_string())
+        .map(|k| {
+            common::fixtures()
+                .join("files")
+                .join(k)
+                .display()
+                .to_string()
+        })
         .collect();
     let (mut first, mut second) = (Vec::new(), Vec::new());
     for r in 0..repeats {
         let dir = tempfile::tempdir().expect("temp dir");
         let client = Client::local(dir.path()).expect("store");
-        let mut run = || {
+        let run = || {
             let t = Instant::now();
             let res = client
-                .ingest("media", IngestData::files(&paths), &IngestOptions::default())
+                .ingest(
+                    "media",
+                    IngestData::files(&paths),
+                    &IngestOptions::default(),
+                )
                 .expect("ingest");
             (t.elapsed().as_secs_f64(), res)
         };
@@ -37,7 +47,10 @@ fn main() {
         let (t2, b) = run();
         assert!(a.row_count > 0 && b.row_count == 0, "{:?}", b.report);
         assert_eq!(b.report.already_present, 25);
-        eprintln!("run {r}: first {t1:.3}s ({} rows), re-run {t2:.4}s", a.row_count);
+        eprintln!(
+            "run {r}: first {t1:.3}s ({} rows), re-run {t2:.4}s",
+            a.row_count
+        );
         first.push(t1);
         second.push(t2);
     }
@@ -46,7 +59,9 @@ fn main() {
         v[v.len() / 2]
     };
     let (t1, t2) = (med(first), med(second));
-    println!("\n### Re-running a completed ingest of the fixture files (25 files; medians of {repeats})\n");
+    println!(
+        "\n### Re-running a completed ingest of the fixture files (25 files; medians of {repeats})\n"
+    );
     println!("| run | seconds | share of the first run |");
     println!("|---|---|---|");
     println!("| first run (fresh store) | {t1:.3} | 100% |");
@@ -54,5 +69,7 @@ fn main() {
         "| re-run, every input already present | {t2:.4} | {:.1}% |",
         100.0 * t2 / t1
     );
-    println!("| re-run without input records (the seed: all work again, rows doubled) | {t1:.3} | 100% |");
+    println!(
+        "| re-run without input records (the seed: all work again, rows doubled) | {t1:.3} | 100% |"
+    );
 }

@@ -54,10 +54,26 @@ fn make_videos(dir: &Path, loops: usize) -> (PathBuf, PathBuf) {
         eprintln!("making {} (once)", ten.display());
         let tmp = dir.join("ten.tmp.mp4");
         ffmpeg(&[
-            "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=600",
-            "-f", "lavfi", "-i", "sine=frequency=440:duration=600",
-            "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "4M", "-g", "60",
-            "-c:a", "aac", "-shortest", tmp.to_str().unwrap(),
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=30:duration=600",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=600",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "4M",
+            "-g",
+            "60",
+            "-c:a",
+            "aac",
+            "-shortest",
+            tmp.to_str().unwrap(),
         ]);
         std::fs::rename(&tmp, &ten).unwrap();
     }
@@ -66,7 +82,15 @@ fn make_videos(dir: &Path, loops: usize) -> (PathBuf, PathBuf) {
         eprintln!("making {} (once)", big.display());
         let tmp = dir.join("big.tmp.mp4");
         let n = (loops - 1).to_string();
-        ffmpeg(&["-stream_loop", &n, "-i", ten.to_str().unwrap(), "-c", "copy", tmp.to_str().unwrap()]);
+        ffmpeg(&[
+            "-stream_loop",
+            &n,
+            "-i",
+            ten.to_str().unwrap(),
+            "-c",
+            "copy",
+            tmp.to_str().unwrap(),
+        ]);
         std::fs::rename(&tmp, &big).unwrap();
     }
     (ten, big)
@@ -79,8 +103,12 @@ fn main() {
         .unwrap_or(10);
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let (ten, big) = make_videos(&Path::new(&target).join("bench-videos"), loops);
-    println!("\n### Video peak memory (streamed segments; {loops}× file = the 10-minute video {loops} times)\n");
-    println!("| file | size | lakefeed ingest: peak RSS | wall s | `ffmpeg -f segment -c copy`: peak RSS | wall s |");
+    println!(
+        "\n### Video peak memory (streamed segments; {loops}× file = the 10-minute video {loops} times)\n"
+    );
+    println!(
+        "| file | size | lakefeed ingest: peak RSS | wall s | `ffmpeg -f segment -c copy`: peak RSS | wall s |"
+    );
     println!("|---|---|---|---|---|---|");
     for video in [&ten, &big] {
         let size = std::fs::metadata(video).unwrap().len() as f64 / (1u64 << 20) as f64;
@@ -95,10 +123,22 @@ fn main() {
         );
         let segs = tempfile::tempdir().unwrap();
         let pattern = segs.path().join("s%05d.mp4");
-        let (theirs, theirs_s) = peak(Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(video).args([
-            "-c", "copy", "-f", "segment", "-segment_time", "10", "-reset_timestamps", "1",
-            pattern.to_str().unwrap(),
-        ]));
+        let (theirs, theirs_s) = peak(
+            Command::new("ffmpeg")
+                .args(["-v", "error", "-i"])
+                .arg(video)
+                .args([
+                    "-c",
+                    "copy",
+                    "-f",
+                    "segment",
+                    "-segment_time",
+                    "10",
+                    "-reset_timestamps",
+                    "1",
+                    pattern.to_str().unwrap(),
+                ]),
+        );
         println!(
             "| {} | {size:.0} MiB | {ours:.0} MiB | {ours_s:.1} | {theirs:.0} MiB | {theirs_s:.1} |",
             video.file_name().unwrap().to_string_lossy()

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-pub use lakefeed_core::WriteMode;
 use lakefeed_core::Hints;
+pub use lakefeed_core::WriteMode;
 
 /// Called after each commit with (rows written so far, estimated total when known).
 pub type ProgressFn = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;

@@ -131,7 +131,8 @@ fn a_user_key_skips_present_rows_and_upsert_replaces_them() {
     let rows = client
         .query("SELECT doc_id, text FROM d ORDER BY doc_id", &[])
         .unwrap()
-        .records().unwrap();
+        .records()
+        .unwrap();
     let got: Vec<(i64, &str)> = rows
         .iter()
         .map(|r| (r["doc_id"].as_i64().unwrap(), r["text"].as_str().unwrap()))
@@ -174,8 +175,14 @@ fn the_cli_takes_a_key_and_upsert_mode() {
         "{\"k\": \"b\", \"v\": 20}\n{\"k\": \"c\", \"v\": 30}\n",
     );
     let (f, g) = (f.to_str().unwrap(), g.to_str().unwrap());
-    ok(lakefeed(&store, &["ingest", "t", "--rows", f, "--key", "k"]));
-    let out = ok(lakefeed(&store, &["ingest", "t", "--rows", g, "--key", "k"]));
+    ok(lakefeed(
+        &store,
+        &["ingest", "t", "--rows", f, "--key", "k"],
+    ));
+    let out = ok(lakefeed(
+        &store,
+        &["ingest", "t", "--rows", g, "--key", "k"],
+    ));
     assert!(
         out.contains("t: 1 rows") && out.contains("already present: 1 rows"),
         "{out}"
@@ -303,7 +310,9 @@ fn a_large_keyed_table_gets_a_key_index_and_still_finds_present_rows() {
     assert_eq!(idx[0]["n"], 120_010);
     let dir = d.path().join("big.lance/_indices");
     assert!(
-        dir.read_dir().map(|mut e| e.next().is_some()).unwrap_or(false),
+        dir.read_dir()
+            .map(|mut e| e.next().is_some())
+            .unwrap_or(false),
         "no index under {}",
         dir.display()
     );

@@ -27,13 +27,14 @@ pub use format::{
     Batches, Format, FormatDescriptor, FormatEnv, IngestContext, batches_in_runs, build_format,
     find_format, formats, options_schema, parse_options,
 };
+pub use inputs::Input;
 pub use query::QueryResult;
 pub use report::{RunReport, Skip};
 pub use schema::Hints;
 pub use stage::SideStage;
-pub use inputs::Input;
 pub use store::{
-    BatchStream, ScanSpec, TableStore, TableWriter, WriteMode, WriteSpec, Written, validate_table_name,
+    BatchStream, ScanSpec, TableStore, TableWriter, WriteMode, WriteSpec, Written,
+    validate_table_name,
 };
 pub use types::LogicalType;
 pub use util::did_you_mean;

@@ -111,7 +111,11 @@ impl fmt::Display for RunReport {
             )?;
         }
         if self.rows_present > 0 {
-            writeln!(f, "already present: {} rows (not written again)", self.rows_present)?;
+            writeln!(
+                f,
+                "already present: {} rows (not written again)",
+                self.rows_present
+            )?;
         }
         for s in &self.skipped {
             writeln!(f, "skipped {}: {}", s.path.display(), s.reason)?;

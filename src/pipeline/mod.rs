@@ -48,7 +48,11 @@ pub fn run(
         let done = ledger::done(store, table, &generation, &keys)?;
         if !done.is_empty() {
             already_present = done.len() as u64;
-            tracing::info!(table, inputs = done.len(), "inputs already present; not read again");
+            tracing::info!(
+                table,
+                inputs = done.len(),
+                "inputs already present; not read again"
+            );
             format.skip_inputs(&done);
         }
     }

@@ -147,8 +147,15 @@ impl TableStore for LocalStore {
         spec: WriteSpec,
     ) -> Result<Box<dyn TableWriter>> {
         let t = self.open_table(table).await?;
-        let w = LanceWriter::new(table, self.location(table), self.lock_path(table), t, schema, spec)
-            .await?;
+        let w = LanceWriter::new(
+            table,
+            self.location(table),
+            self.lock_path(table),
+            t,
+            schema,
+            spec,
+        )
+        .await?;
         Ok(Box::new(w))
     }
 

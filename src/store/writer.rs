@@ -102,7 +102,9 @@ impl LanceWriter {
         let mut dropped = 0;
         for b in batches {
             let keys = row_keys(&b, &self.spec.key)?;
-            let (kept, n) = keep_rows(&b, &keys, |k| !self.own_keys.contains(&k) && pending.insert(k))?;
+            let (kept, n) = keep_rows(&b, &keys, |k| {
+                !self.own_keys.contains(&k) && pending.insert(k)
+            })?;
             dropped += n;
             if kept.num_rows() > 0 {
                 let keys = row_keys(&kept, &self.spec.key)?;
@@ -178,11 +180,7 @@ impl LanceWriter {
     }
 
     /// The keys among `candidates` already in the fragments this writer did not write.
-    async fn probe(
-        &self,
-        ds: &Dataset,
-        candidates: &[Keyed],
-    ) -> Result<HashSet<KeyHash>> {
+    async fn probe(&self, ds: &Dataset, candidates: &[Keyed]) -> Result<HashSet<KeyHash>> {
         let others: Vec<Fragment> = ds
             .get_fragments()
             .into_iter()
@@ -258,7 +256,9 @@ impl LanceWriter {
             .map_err(|e| from_lance(&self.table, "read", e))?;
         let key: Vec<&str> = self.spec.key.iter().map(String::as_str).collect();
         let mut merge = self.lancedb.merge_insert(&key);
-        merge.when_matched_update_all(None).when_not_matched_insert_all();
+        merge
+            .when_matched_update_all(None)
+            .when_not_matched_insert_all();
         let reader = RecordBatchIterator::new(rev.into_iter().map(Ok), self.schema.clone());
         merge
             .execute(Box::new(reader))
@@ -288,7 +288,9 @@ impl LanceWriter {
                     operation: Operation::Overwrite { fragments, .. },
                     ..
                 }),
-                Operation::Overwrite { fragments: more, .. },
+                Operation::Overwrite {
+                    fragments: more, ..
+                },
             ) => fragments.extend(more),
             (staged, operation) => *staged = Some(Transaction { operation, ..txn }),
         }
@@ -381,7 +383,12 @@ async fn key_index(t: &lancedb::Table, column: &str) -> lancedb::Result<()> {
         return Ok(());
     };
     if stats.num_unindexed_rows >= INDEX_FROM_ROWS.max(stats.num_indexed_rows / 4) {
-        tracing::info!(table = t.name(), column, stats.num_unindexed_rows, "updating the key index");
+        tracing::info!(
+            table = t.name(),
+            column,
+            stats.num_unindexed_rows,
+            "updating the key index"
+        );
         let mut options = lancedb::table::OptimizeOptions::default();
         options.index_names = Some(vec![index.name]);
         t.optimize(lancedb::table::OptimizeAction::Index(options))

@@ -13,11 +13,11 @@ use lakefeed_core::arrow::array::{
     ArrayRef, BinaryBuilder, Int64Builder, RecordBatch, StringBuilder,
 };
 use lakefeed_core::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use lakefeed_core::inputs::{DoneSet, input_key, mark_done};
 use lakefeed_core::{
     Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, Input, LogicalType, Result,
     batches_in_runs, options_schema, parse_options,
 };
-use lakefeed_core::inputs::{DoneSet, input_key, mark_done};
 use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -199,6 +199,9 @@ mod tests {
         // A 200-inch square page at 300 DPI would be 3.6 G pixels.
         let s = page_scale(14_400.0, 14_400.0, 300.0);
         let px = (14_400.0 * s) * (14_400.0 * s);
-        assert!(px <= MAX_PAGE_PIXELS * 1.001 && px > MAX_PAGE_PIXELS * 0.99, "{px}");
+        assert!(
+            px <= MAX_PAGE_PIXELS * 1.001 && px > MAX_PAGE_PIXELS * 0.99,
+            "{px}"
+        );
     }
 }
