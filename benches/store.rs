@@ -50,6 +50,32 @@ fn batches(rows: usize) -> Vec<RecordBatch> {
         .collect()
 }
 
+/// Ingests `data` into a fresh store (commits of 100k rows), keyed by `key`; returns the seconds it took and the
+/// store (kept until dropped).
+fn timed_ingest(
+    data: &[RecordBatch],
+    key: Option<Vec<String>>,
+) -> (f64, tempfile::TempDir, Client) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let client = Client::local(dir.path()).expect("store");
+    let t = Instant::now();
+    let opts = IngestOptions {
+        rows_per_commit: 100_000,
+        bytes_per_commit: 512 << 20,
+        key,
+        ..Default::default()
+    };
+    let res = client
+        .ingest("bench", IngestData::Batches(data.to_vec()), &opts)
+        .expect("ingest");
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(
+        res.row_count,
+        data.iter().map(|b| b.num_rows() as u64).sum::<u64>()
+    );
+    (secs, dir, client)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -69,34 +95,10 @@ fn main() {
     let (mut write, mut scan, mut keyed) = (Vec::new(), Vec::new(), Vec::new());
     for r in 0..repeats {
         // Keyed writes (issue 9): the same rows keyed by `id`, each commit checking for present keys.
-        let dir = tempfile::tempdir().expect("temp dir");
-        let client = Client::local(dir.path()).expect("store");
-        let t = Instant::now();
-        let opts = IngestOptions {
-            rows_per_commit: 100_000,
-            bytes_per_commit: 512 << 20,
-            key: Some(vec!["id".into()]),
-            ..Default::default()
-        };
-        let res = client
-            .ingest("bench", IngestData::Batches(data.clone()), &opts)
-            .expect("keyed ingest");
-        keyed.push(t.elapsed().as_secs_f64());
-        assert_eq!(res.row_count, rows as u64);
-        drop(dir);
-        let dir = tempfile::tempdir().expect("temp dir");
-        let client = Client::local(dir.path()).expect("store");
-        let t = Instant::now();
-        let opts = IngestOptions {
-            rows_per_commit: 100_000,
-            bytes_per_commit: 512 << 20,
-            ..Default::default()
-        };
-        let res = client
-            .ingest("bench", IngestData::Batches(data.clone()), &opts)
-            .expect("ingest");
-        write.push(t.elapsed().as_secs_f64());
-        assert_eq!(res.row_count, rows as u64);
+        let (secs, _dir, _client) = timed_ingest(&data, Some(vec!["id".into()]));
+        keyed.push(secs);
+        let (secs, _dir, client) = timed_ingest(&data, None);
+        write.push(secs);
         let t = Instant::now();
         let mut n = 0;
         for b in client

@@ -11,16 +11,6 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-fn ffmpeg(args: &[&str]) {
-    let ok = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .status()
-        .expect("ffmpeg")
-        .success();
-    assert!(ok, "ffmpeg {args:?}");
-}
-
 fn seed_path(video: &Path, out: &Path) {
     let probe = Command::new("ffprobe")
         .args(["-v", "quiet", "-print_format", "json", "-show_format"])
@@ -36,7 +26,7 @@ fn seed_path(video: &Path, out: &Path) {
         let seg = out.join(format!("seg_{i}.mp4"));
         let thumb = out.join(format!("thumb_{i}.jpg"));
         let v = video.to_str().unwrap();
-        ffmpeg(&[
+        common::ffmpeg(&[
             "-ss",
             &start.to_string(),
             "-t",
@@ -47,7 +37,7 @@ fn seed_path(video: &Path, out: &Path) {
             "copy",
             seg.to_str().unwrap(),
         ]);
-        ffmpeg(&[
+        common::ffmpeg(&[
             "-ss",
             &(start + dur / 2.0).to_string(),
             "-i",
@@ -65,7 +55,7 @@ fn seed_path(video: &Path, out: &Path) {
 fn main() {
     let video = std::env::temp_dir().join("lakefeed-bench-120s.mp4");
     if !video.exists() {
-        ffmpeg(&[
+        common::ffmpeg(&[
             "-f",
             "lavfi",
             "-i",
@@ -103,19 +93,8 @@ fn main() {
     let seed = common::median_secs(3, || seed_path(&video, scratch.path()));
     let pattern = scratch.path().join("seg%03d.mp4");
     let one_pass = common::median_secs(5, || {
-        ffmpeg(&[
-            "-i",
-            video.to_str().unwrap(),
-            "-c",
-            "copy",
-            "-f",
-            "segment",
-            "-segment_time",
-            "10",
-            "-reset_timestamps",
-            "1",
-            pattern.to_str().unwrap(),
-        ])
+        let args = common::segment_args(&video, &pattern);
+        common::ffmpeg(&args.iter().map(String::as_str).collect::<Vec<_>>())
     });
     common::table(
         "Video, 120 s 720p H.264 + AAC into 10 s segments (seconds per video)",

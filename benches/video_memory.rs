@@ -7,18 +7,10 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn ffmpeg(args: &[&str]) {
-    let ok = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .status()
-        .expect("ffmpeg")
-        .success();
-    assert!(ok, "ffmpeg {args:?}");
-}
 
 /// Runs `cmd` under GNU time; returns (peak RSS in MiB, wall seconds).
 fn peak(cmd: &mut Command) -> (f64, f64) {
@@ -53,7 +45,7 @@ fn make_videos(dir: &Path, loops: usize) -> (PathBuf, PathBuf) {
     if !ten.exists() {
         eprintln!("making {} (once)", ten.display());
         let tmp = dir.join("ten.tmp.mp4");
-        ffmpeg(&[
+        common::ffmpeg(&[
             "-f",
             "lavfi",
             "-i",
@@ -82,7 +74,7 @@ fn make_videos(dir: &Path, loops: usize) -> (PathBuf, PathBuf) {
         eprintln!("making {} (once)", big.display());
         let tmp = dir.join("big.tmp.mp4");
         let n = (loops - 1).to_string();
-        ffmpeg(&[
+        common::ffmpeg(&[
             "-stream_loop",
             &n,
             "-i",
@@ -125,19 +117,8 @@ fn main() {
         let pattern = segs.path().join("s%05d.mp4");
         let (theirs, theirs_s) = peak(
             Command::new("ffmpeg")
-                .args(["-v", "error", "-i"])
-                .arg(video)
-                .args([
-                    "-c",
-                    "copy",
-                    "-f",
-                    "segment",
-                    "-segment_time",
-                    "10",
-                    "-reset_timestamps",
-                    "1",
-                    pattern.to_str().unwrap(),
-                ]),
+                .args(["-v", "error"])
+                .args(common::segment_args(video, &pattern)),
         );
         println!(
             "| {} | {size:.0} MiB | {ours:.0} MiB | {ours_s:.1} | {theirs:.0} MiB | {theirs_s:.1} |",

@@ -71,3 +71,34 @@ pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T 
         .expect("thread pool")
         .install(f)
 }
+
+/// `ffmpeg` arguments cutting `video` into 10 s stream-copied segments named by `pattern` (one pass).
+pub fn segment_args(video: &std::path::Path, pattern: &std::path::Path) -> Vec<String> {
+    let mut args = vec!["-i".to_string(), video.display().to_string()];
+    args.extend(
+        [
+            "-c",
+            "copy",
+            "-f",
+            "segment",
+            "-segment_time",
+            "10",
+            "-reset_timestamps",
+            "1",
+        ]
+        .map(String::from),
+    );
+    args.push(pattern.display().to_string());
+    args
+}
+
+/// Runs `ffmpeg -v error -y ARGS`, asserting success.
+pub fn ffmpeg(args: &[&str]) {
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .status()
+        .expect("ffmpeg")
+        .success();
+    assert!(ok, "ffmpeg {args:?}");
+}
