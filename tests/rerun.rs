@@ -317,3 +317,45 @@ fn a_large_keyed_table_gets_a_key_index_and_still_finds_present_rows() {
         dir.display()
     );
 }
+
+#[test]
+fn concurrent_writers_bringing_different_new_columns_all_land() {
+    let d = tmp();
+    let store = d.path().join("s");
+    let base = crate::common::write(d.path(), "base.jsonl", "{\"a\": 1}\n");
+    ok(lakefeed(
+        &store,
+        &["ingest", "t", "--rows", base.to_str().unwrap()],
+    ));
+    let children: Vec<_> = (0..4)
+        .map(|k| {
+            let lines: String = (0..25)
+                .map(|i| format!("{{\"a\": {i}, \"c{k}\": \"w{k}\"}}\n"))
+                .collect();
+            let f = crate::common::write(d.path(), &format!("w{k}.jsonl"), &lines);
+            Command::new(env!("CARGO_BIN_EXE_lakefeed"))
+                .arg("--store")
+                .arg(&store)
+                .args(["ingest", "t", "--rows"])
+                .arg(f)
+                .env("LAKEFEED_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(count(&store, "t"), 101);
+    for k in 0..4 {
+        let got = ids(&store, "t", &format!("c{k}"));
+        assert_eq!(
+            got.iter().filter(|v| *v == &format!("w{k}")).count(),
+            25,
+            "column c{k}"
+        );
+    }
+}

@@ -225,11 +225,13 @@ fn prepare_table(
 
 /// Adds the columns of `target` that `table` lacks (nullable) and returns the table's schema afterwards. When
 /// another writer adds some of them first, the plan is made again from the table as it now is.
+/// Adding columns is a commit that concurrent appends can pre-empt (a retryable conflict): it is tried again
+/// with back-off, planning again each time. Other failures (a column someone else just added) are re-planned
+/// up to three times.
 fn evolve(store: &Store, table: &str, existing: SchemaRef, target: &Schema) -> Result<SchemaRef> {
     let mut existing = existing;
-    let mut attempt = 0;
+    let (mut conflicts, mut others) = (0, 0);
     loop {
-        attempt += 1;
         let added = plan_append(table, &existing, target)?;
         if added.is_empty() {
             return Ok(existing);
@@ -238,8 +240,14 @@ fn evolve(store: &Store, table: &str, existing: SchemaRef, target: &Schema) -> R
         tracing::info!(table, columns = ?names, "adding columns");
         match store.add_columns(table, Arc::new(Schema::new(added.clone()))) {
             Ok(()) => {}
-            Err(e) if attempt >= 3 => return Err(e),
+            Err(e) if e.is_retryable() && conflicts + 1 < writer::COMMIT_ATTEMPTS => {
+                conflicts += 1;
+                tracing::debug!(table, error = %e.chain(), "adding columns lost a commit race; retrying");
+                writer::back_off(conflicts);
+            }
+            Err(e) if e.is_retryable() || others >= 2 => return Err(e),
             Err(e) => {
+                others += 1;
                 tracing::debug!(table, error = %e.chain(), "adding columns failed; planning again")
             }
         }

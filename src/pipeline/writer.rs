@@ -173,8 +173,18 @@ pub(super) struct Counts {
     pub side_written: Vec<u64>,
 }
 
-/// Attempts at one commit before a retryable error (a lost commit race) is given up on.
-const COMMIT_ATTEMPTS: u32 = 5;
+/// Attempts at one commit before a retryable error (a lost commit race) is given up on. Lance itself retries a
+/// conflicting commit up to 20 times before it reports one, so this covers heavy contention.
+pub(super) const COMMIT_ATTEMPTS: u32 = 8;
+
+/// Sleeps before attempt `attempt + 1`: 100 ms doubling up to 2 s, with jitter so racing writers spread out.
+pub(super) fn back_off(attempt: u32) {
+    let base = (50u64 << attempt.min(5)).min(2000);
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()) % (base / 2 + 1));
+    std::thread::sleep(Duration::from_millis(base + jitter));
+}
 
 /// Runs a commit, trying again (with back-off) while the error says a retry may succeed. A failed commit wrote
 /// nothing, so trying again cannot duplicate rows.
@@ -184,7 +194,7 @@ pub(super) fn retrying<T>(table: &str, mut commit: impl FnMut() -> Result<T>) ->
         match commit() {
             Err(e) if e.is_retryable() && attempt < COMMIT_ATTEMPTS => {
                 tracing::debug!(table, attempt, error = %e.chain(), "retrying commit");
-                std::thread::sleep(Duration::from_millis(50 << attempt));
+                back_off(attempt);
                 attempt += 1;
             }
             other => return other,
