@@ -12,4 +12,5 @@ mod manifest;
 mod python;
 mod registry;
 mod rerun;
+mod search;
 mod thumbnails;

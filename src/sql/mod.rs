@@ -1,12 +1,13 @@
 //! SQL over a store (§7): DataFusion with the PostgreSQL dialect over lancedb's table adapter.
 //!
 //! [`Session`] is the one place a DataFusion session is built. Its [`Session::new`] registers everything the
-//! dialect adds (functions, expression planners, table functions) through [`register_extensions`]; a
+//! dialect adds (the search operators, their functions and types) through [`session_state`]; a
 //! statement is parsed once into a [`Statement`] and dispatched: SELECT/EXPLAIN are planned and run,
 //! `CREATE INDEX … USING deeplake_index (col)` goes to the store. Parameters `$1..$n` are bound as values in
 //! the logical plan, never spliced into the text.
 
 mod params;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -44,10 +45,13 @@ pub(crate) fn df_error(what: &'static str) -> impl Fn(DataFusionError) -> Error 
     }
 }
 
-/// Adds lakefeed's SQL extensions to a session: scalar and aggregate functions, expression and type planners
-/// (operators such as `<#>`), and table functions. Every session gets them.
-pub fn register_extensions(_ctx: &SessionContext) {
-    // The search operators (§7) register here.
+/// A session state with lakefeed's SQL extensions: the search operators `<#>` and `@>`, their functions and the
+/// hybrid record type (§7). Every session is built here.
+pub fn session_state(config: SessionConfig) -> datafusion::execution::SessionState {
+    let builder = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features();
+    search::register(builder).build()
 }
 
 /// A SQL session over the tables of one lancedb connection.
@@ -67,8 +71,7 @@ impl Session {
     pub fn new(conn: lancedb::Connection) -> Self {
         let mut config = SessionConfig::new().with_information_schema(false);
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
-        let ctx = SessionContext::new_with_config(config);
-        register_extensions(&ctx);
+        let ctx = SessionContext::new_with_state(session_state(config));
         Self { ctx, conn }
     }
 
@@ -150,6 +153,8 @@ impl Session {
                 .with_param_values(values)
                 .map_err(df_error("cannot bind the parameters"))?;
         }
+        let plan = search::prepare(df.into_unoptimized_plan(), &self.conn).await?;
+        let df = DataFrame::new(self.ctx.state(), plan);
         let schema = df.schema().inner().clone();
         let batches = df
             .collect()

@@ -15,7 +15,6 @@ use lakefeed_core::{
 /// Where keyed writers' lock files live, beside the tables.
 const LOCK_DIR: &str = "_lakefeed_locks";
 use lancedb::index::Index;
-use lancedb::index::scalar::FtsIndexBuilder;
 use lancedb::index::vector::IvfFlatIndexBuilder;
 use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
 use lancedb::table::NewColumnTransform;
@@ -266,7 +265,9 @@ impl TableStore for LocalStore {
                         .num_partitions(partitions),
                 )
             }
-            DataType::Utf8 | DataType::LargeUtf8 => Index::FTS(FtsIndexBuilder::default()),
+            DataType::Utf8 | DataType::LargeUtf8 => {
+                Index::FTS(crate::sql::search::fts_index_params())
+            }
             _ => Index::BTree(Default::default()),
         };
         t.create_index(&[column], index)

@@ -1,0 +1,299 @@
+//! Search in SQL (§7): `<#>` on vectors (cosine) and on text (BM25), `@>`, the weighted hybrid, with answers
+//! computed here from the definitions.
+
+use std::collections::HashMap;
+
+use lakefeed::{Client, IngestData, IngestOptions};
+use serde_json::{Value, json};
+
+use crate::common::tmp;
+
+/// A small deterministic generator (no rand dependency in tests).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f32 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
+    }
+}
+
+const WORDS: [&str; 8] = [
+    "robot", "gripper", "lidar", "camera", "wheel", "bottle", "cube", "arm",
+];
+
+/// `n` rows of (id, text, emb): texts of 3–12 words from WORDS, 16-d vectors.
+fn corpus(client: &Client, table: &str, n: usize) -> (Vec<String>, Vec<Vec<f32>>) {
+    let mut g = Lcg(7);
+    let (mut texts, mut embs) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let len = 3 + (i * 7 % 10);
+        let words: Vec<&str> = (0..len)
+            .map(|_| WORDS[((g.next() + 1.0) * 4.0) as usize % WORDS.len()])
+            .collect();
+        texts.push(words.join(" "));
+        embs.push((0..16).map(|_| g.next()).collect());
+    }
+    let cols = vec![
+        ("id".to_string(), (0..n).map(|i| json!(i)).collect()),
+        ("text".to_string(), texts.iter().map(|t| json!(t)).collect()),
+        ("emb".to_string(), embs.iter().map(|e| json!(e)).collect()),
+    ];
+    let opts = IngestOptions {
+        schema: lakefeed::schema::parse_hints([("emb", "EMBEDDING(16)")]).unwrap(),
+        ..Default::default()
+    };
+    client
+        .ingest(table, IngestData::Columns(cols), &opts)
+        .unwrap();
+    (texts, embs)
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum();
+    let n = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    dot / (n(a) * n(b))
+}
+
+/// BM25 from its definition with Lance's constants (k1 = 1.2, b = 0.75, the (k1 + 1) factor kept).
+fn bm25(texts: &[String], query: &[&str]) -> Vec<f64> {
+    let docs: Vec<Vec<&str>> = texts.iter().map(|t| t.split(' ').collect()).collect();
+    let n = docs.len() as f64;
+    let avgdl = docs.iter().map(Vec::len).sum::<usize>() as f64 / n;
+    docs.iter()
+        .map(|d| {
+            query
+                .iter()
+                .map(|q| {
+                    let df = docs.iter().filter(|x| x.contains(q)).count() as f64;
+                    let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
+                    let tf = d.iter().filter(|w| *w == q).count() as f64;
+                    idf * 2.2 * tf / (tf + 1.2 * (1.0 - 0.75 + 0.75 * d.len() as f64 / avgdl))
+                })
+                .sum()
+        })
+        .collect()
+}
+
+fn rows(client: &Client, sql: &str, params: &[Value]) -> Vec<serde_json::Map<String, Value>> {
+    client.query(sql, params).unwrap().records().unwrap()
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn cosine_top_k_equals_brute_force() {
+    let d = tmp();
+    let client = Client::local(d.path()).unwrap();
+    let (_, embs) = corpus(&client, "t", 300);
+    let q: Vec<f32> = embs[17].iter().map(|x| x * 0.5 + 0.1).collect();
+    let mut expected: Vec<(usize, f64)> = embs.iter().map(|e| cosine(e, &q)).enumerate().collect();
+    expected.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let sql = "SELECT id, emb <#> $1 AS score FROM t ORDER BY score DESC LIMIT 10";
+    let got = rows(&client, sql, &[json!(q)]);
+    assert_eq!(got.len(), 10);
+    for (row, (id, score)) in got.iter().zip(&expected) {
+        assert_eq!(row["id"].as_u64(), Some(*id as u64));
+        assert!(
+            (f(&row["score"]) - score).abs() < 1e-5,
+            "{row:?} vs {score}"
+        );
+    }
+    // A vector literal, WHERE and OFFSET compose.
+    let lit: Vec<String> = q.iter().map(|x| x.to_string()).collect();
+    let sql = format!(
+        "SELECT id FROM t WHERE id % 2 = 0 ORDER BY emb <#> ARRAY[{}]::FLOAT4[] DESC LIMIT 3 OFFSET 1",
+        lit.join(", ")
+    );
+    let even: Vec<u64> = expected
+        .iter()
+        .filter(|(id, _)| id % 2 == 0)
+        .skip(1)
+        .take(3)
+        .map(|(id, _)| *id as u64)
+        .collect();
+    let got: Vec<u64> = rows(&client, &sql, &[])
+        .iter()
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(got, even);
+}
+
+#[test]
+fn bm25_scores_follow_the_definition_with_and_without_an_index() {
+    let d = tmp();
+    let client = Client::local(d.path()).unwrap();
+    let (texts, _) = corpus(&client, "t", 200);
+    let expected = bm25(&texts, &["lidar", "gripper"]);
+    let sql = "SELECT id, text <#> $1 AS score FROM t ORDER BY id";
+    let check = |label: &str| {
+        let got = rows(&client, sql, &[json!("Lidar GRIPPER")]);
+        assert_eq!(got.len(), texts.len());
+        for (row, want) in got.iter().zip(&expected) {
+            let s = f(&row["score"]);
+            assert!(
+                (s - want).abs() < 1e-4 * want.max(1.0),
+                "{label}: {row:?} vs {want}"
+            );
+        }
+        got
+    };
+    let before = check("no index");
+    client.create_index("t", "text").unwrap();
+    let after = check("indexed");
+    assert_eq!(
+        before, after,
+        "same SQL, same columns and values either way"
+    );
+}
+
+#[test]
+fn bm25_agrees_with_the_full_text_index() {
+    let d = tmp();
+    let client = Client::local(d.path()).unwrap();
+    let (texts, _) = corpus(&client, "t", 200);
+    client.create_index("t", "text").unwrap();
+    let ours: HashMap<u64, f64> = rows(
+        &client,
+        "SELECT id, text <#> 'camera wheel' AS s FROM t",
+        &[],
+    )
+    .iter()
+    .map(|r| (r["id"].as_u64().unwrap(), f(&r["s"])))
+    .collect();
+    let lance = lance_fts(d.path(), "t", "camera wheel");
+    assert!(!lance.is_empty());
+    assert_eq!(
+        lance.len(),
+        ours.values().filter(|s| **s > 0.0).count(),
+        "the index and the exact search match the same rows"
+    );
+    for (id, s) in lance {
+        let mine = ours[&id];
+        assert!(
+            (mine - s).abs() < 1e-3 * s.max(1.0),
+            "row {id}: {mine} vs index {s}"
+        );
+    }
+    assert_eq!(texts.len(), ours.len());
+}
+
+/// Lance's own indexed full-text search: id → _score.
+fn lance_fts(store: &std::path::Path, table: &str, words: &str) -> HashMap<u64, f64> {
+    use lakefeed::arrow::array::AsArray;
+    use lakefeed::arrow::datatypes::{Float32Type, Int64Type};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use futures::TryStreamExt;
+        use lancedb::index::scalar::FullTextSearchQuery;
+        use lancedb::query::{ExecutableQuery, QueryBase, Select};
+        let conn = lancedb::connect(store.to_str().unwrap())
+            .execute()
+            .await
+            .unwrap();
+        let t = conn.open_table(table).execute().await.unwrap();
+        let q = FullTextSearchQuery::new(words.into())
+            .with_column("text".into())
+            .unwrap();
+        let batches: Vec<_> = t
+            .query()
+            .full_text_search(q)
+            .select(Select::columns(&["id"]))
+            .limit(10_000)
+            .execute()
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let mut out = HashMap::new();
+        for b in batches {
+            let ids = b.column_by_name("id").unwrap().as_primitive::<Int64Type>();
+            let sc = b
+                .column_by_name("_score")
+                .unwrap()
+                .as_primitive::<Float32Type>();
+            for i in 0..b.num_rows() {
+                out.insert(ids.value(i) as u64, f64::from(sc.value(i)));
+            }
+        }
+        out
+    })
+}
+
+#[test]
+fn hybrid_follows_the_weighted_formula_and_contains_is_a_substring_test() {
+    let d = tmp();
+    let client = Client::local(d.path()).unwrap();
+    let (texts, embs) = corpus(&client, "t", 120);
+    let q: Vec<f32> = embs[3].clone();
+    let bm = bm25(&texts, &["cube"]);
+    let max = bm.iter().cloned().fold(0.0, f64::max);
+    let mut expected: Vec<(usize, f64)> = embs
+        .iter()
+        .zip(&bm)
+        .map(|(e, b)| 0.7 * cosine(e, &q) + 0.3 * b / max)
+        .enumerate()
+        .collect();
+    expected.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let sql = "SELECT id, (emb, text)::deeplake_hybrid_record <#> deeplake_hybrid_record($1, $2, 0.7, 0.3) AS h \
+               FROM t ORDER BY h DESC LIMIT 8";
+    let got = rows(&client, sql, &[json!(q), json!("cube")]);
+    for (row, (id, h)) in got.iter().zip(&expected) {
+        assert_eq!(row["id"].as_u64(), Some(*id as u64), "{got:?}");
+        assert!((f(&row["h"]) - h).abs() < 1e-4, "{row:?} vs {h}");
+    }
+
+    let want: Vec<u64> = texts
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.contains("era whe"))
+        .map(|(i, _)| i as u64)
+        .collect();
+    let got: Vec<u64> = rows(
+        &client,
+        "SELECT id FROM t WHERE text @> $1 ORDER BY id",
+        &[json!("era whe")],
+    )
+    .iter()
+    .map(|r| r["id"].as_u64().unwrap())
+    .collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+}
+
+#[test]
+fn bad_search_input_gets_one_clear_error_each() {
+    let d = tmp();
+    let client = Client::local(d.path()).unwrap();
+    corpus(&client, "t", 10);
+    let err = |sql: &str, params: &[Value]| client.query(sql, params).unwrap_err().chain();
+    let e = err("SELECT emb <#> $1 FROM t", &[json!([1.0, 2.0])]);
+    assert!(
+        e.contains("'emb' holds 16-dimensional vectors") && e.contains("2 dimensions"),
+        "{e}"
+    );
+    let e = err("SELECT id <#> 'robot' FROM t", &[]);
+    assert!(
+        e.contains("'id' is Int64") && e.contains("EMBEDDING"),
+        "{e}"
+    );
+    let e = err("SELECT nope <#> 'robot' FROM t", &[]);
+    assert!(e.contains("nope"), "{e}");
+    let e = err(
+        "SELECT (emb, text)::deeplake_hybrid_record <#> deeplake_hybrid_record($1, 'x', 'a', 0.3) FROM t",
+        &[json!(vec![0.0f32; 16])],
+    );
+    assert!(e.contains("vector_weight must be a number"), "{e}");
+    let e = err("SELECT text <#> 3 FROM t", &[]);
+    assert!(e.contains("must be a string"), "{e}");
+}
