@@ -52,10 +52,10 @@ pub async fn prepare(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
     plan.apply_with_subqueries(|node| {
         node.apply_expressions(|e| {
             e.apply(|x| {
-                if let Some((search, _)) = bm25_call(x, &tables)? {
-                    if !wanted.contains(&search) {
-                        wanted.push(search);
-                    }
+                if let Some((search, _)) = bm25_call(x, &tables)?
+                    && !wanted.contains(&search)
+                {
+                    wanted.push(search);
                 }
                 Ok(TreeNodeRecursion::Continue)
             })
@@ -172,7 +172,7 @@ fn bm25_call(
         .filter(|(alias, _, cols)| {
             col.relation
                 .as_ref()
-                .map_or(true, |r: &TableReference| r.table() == alias)
+                .is_none_or(|r: &TableReference| r.table() == alias)
                 && cols.contains(&col.name)
         })
         .collect();

@@ -53,7 +53,7 @@ impl ScalarUDFImpl for Cosine {
         };
         let query = match query {
             ColumnarValue::Scalar(s) => query_vector(s, &column)?,
-            ColumnarValue::Array(a) if a.len() > 0 => {
+            ColumnarValue::Array(a) if !a.is_empty() => {
                 query_vector(&ScalarValue::try_from_array(a, 0)?, &column)?
             }
             ColumnarValue::Array(_) => {
