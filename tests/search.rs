@@ -297,3 +297,87 @@ fn bad_search_input_gets_one_clear_error_each() {
     let e = err("SELECT text <#> 3 FROM t", &[]);
     assert!(e.contains("must be a string"), "{e}");
 }
+
+#[test]
+fn indexed_vector_search_has_recall_at_10_of_at_least_095() {
+    use lakefeed::arrow::array::{
+        ArrayRef, FixedSizeListArray, Float32Array, Int64Array, RecordBatch,
+    };
+    use lakefeed::arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+    const N: usize = 100_000;
+    const DIM: usize = 384;
+    let d = tmp();
+    let client = Client::local(d.path()).unwrap();
+    let mut g = Lcg(42);
+    let data: Vec<f32> = (0..N * DIM).map(|_| g.next()).collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        lakefeed::LogicalType::Embedding(Some(DIM as i32))
+            .field("emb", lakefeed::types::vector_type(DIM as i32)),
+    ]));
+    let batches: Vec<RecordBatch> = (0..N)
+        .step_by(10_000)
+        .map(|s| {
+            let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(
+                (s..s + 10_000).map(|i| i as i64),
+            ));
+            let vals = Float32Array::from(data[s * DIM..(s + 10_000) * DIM].to_vec());
+            let emb: ArrayRef = Arc::new(
+                FixedSizeListArray::try_new(
+                    Arc::new(Field::new("item", DataType::Float32, true)),
+                    DIM as i32,
+                    Arc::new(vals),
+                    None,
+                )
+                .unwrap(),
+            );
+            RecordBatch::try_new(schema.clone(), vec![ids, emb]).unwrap()
+        })
+        .collect();
+    let opts = IngestOptions {
+        rows_per_commit: 50_000,
+        ..Default::default()
+    };
+    client
+        .ingest("v", IngestData::Batches(batches), &opts)
+        .unwrap();
+    let t = std::time::Instant::now();
+    client.create_index("v", "emb").unwrap();
+    eprintln!("index built in {:.1}s", t.elapsed().as_secs_f64());
+    let (mut hits, mut total) = (0, 0);
+    for qi in 0..10 {
+        let q: Vec<f32> = (0..DIM).map(|_| g.next()).collect();
+        let mut exact: Vec<(usize, f64)> = (0..N)
+            .map(|i| (i, cosine(&data[i * DIM..(i + 1) * DIM], &q)))
+            .collect();
+        exact.select_nth_unstable_by(10, |a, b| b.1.total_cmp(&a.1));
+        let truth: Vec<u64> = exact[..10].iter().map(|(i, _)| *i as u64).collect();
+        let t = std::time::Instant::now();
+        let got = rows(
+            &client,
+            "SELECT id, emb <#> $1 AS s FROM v ORDER BY s DESC LIMIT 10",
+            &[json!(q)],
+        );
+        if qi == 0 {
+            eprintln!(
+                "indexed top-10 in {:.1} ms",
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        total += 10;
+        hits += got
+            .iter()
+            .filter(|r| truth.contains(&r["id"].as_u64().unwrap()))
+            .count();
+        // The scores returned are exact cosine similarities.
+        for r in &got {
+            let i = r["id"].as_u64().unwrap() as usize;
+            let want = cosine(&data[i * DIM..(i + 1) * DIM], &q);
+            assert!((f(&r["s"]) - want).abs() < 1e-5);
+        }
+    }
+    let recall = hits as f64 / total as f64;
+    eprintln!("recall@10 = {recall}");
+    assert!(recall >= 0.95, "recall@10 = {recall}");
+}

@@ -6,6 +6,7 @@
 
 mod bm25;
 mod planner;
+mod topk;
 mod vector;
 
 use std::collections::HashMap;
@@ -44,9 +45,18 @@ struct Search {
     words: String,
 }
 
-/// Gathers the statistics of every BM25 call in `plan` (parameters already bound) and returns the plan with
-/// each call scored from them.
+/// Readies a plan whose parameters are bound: a top-k by vector similarity is answered by the column's index
+/// when it has one, and every BM25 call gets its corpus statistics.
 pub async fn prepare(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<LogicalPlan> {
+    let plan = topk::rewrite(plan, conn).await?;
+    with_bm25_statistics(plan, conn).await
+}
+
+/// Gathers the statistics of every BM25 call in `plan` and returns the plan with each call scored from them.
+async fn with_bm25_statistics(
+    plan: LogicalPlan,
+    conn: &lancedb::Connection,
+) -> Result<LogicalPlan> {
     let tables = scanned_tables(&plan);
     let mut wanted: Vec<Search> = Vec::new();
     plan.apply_with_subqueries(|node| {

@@ -70,7 +70,7 @@ impl ScalarUDFImpl for Cosine {
 }
 
 /// The query vector of a scalar (a list of numbers), as f32.
-fn query_vector(s: &ScalarValue, column: &str) -> datafusion::error::Result<Vec<f32>> {
+pub(super) fn query_vector(s: &ScalarValue, column: &str) -> datafusion::error::Result<Vec<f32>> {
     let values = match s {
         ScalarValue::FixedSizeList(a) => a.values().clone(),
         ScalarValue::List(a) => a.values().clone(),

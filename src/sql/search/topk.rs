@@ -1,0 +1,305 @@
+//! Index-backed top-k (§7): `ORDER BY emb <#> v DESC LIMIT k` over a table scan, on a column with a vector
+//! index, reads only the index's best candidates instead of the whole table. (BM25 top-k still reads the column
+//! once for its statistics; answering it from the full-text index is to come.)
+//!
+//! The scan of the table is replaced by a [`SearchProvider`] that asks Lance for the candidates (the WHERE
+//! clause applied before the search). The rest of the plan stays: every candidate's score is computed again
+//! exactly by the same functions as without an index, so the returned scores are exact and the result has the
+//! same columns either way.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::{Session as CatalogSession, TableProvider};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, ScalarValue};
+use datafusion::datasource::TableType;
+use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::datasource::provider_as_source;
+use datafusion::logical_expr::{Expr, Limit, LogicalPlan, Sort, TableScan};
+use datafusion::physical_plan::ExecutionPlan;
+use futures::TryStreamExt;
+use lakefeed_core::Result;
+use lancedb::DistanceType;
+use lancedb::index::IndexType;
+use lancedb::query::{ExecutableQuery, QueryBase, Select};
+
+use super::vector::COSINE;
+
+/// Candidates asked of a vector index per row wanted; Lance re-ranks them on the full vectors.
+const REFINE: u32 = 10;
+/// IVF partitions searched at least (see `vector_index` in the local store).
+const NPROBES: usize = 32;
+/// What the index is asked for: the rows nearest to `query` in `column`.
+#[derive(Debug, Clone)]
+struct Search {
+    column: String,
+    query: Vec<f32>,
+}
+
+/// A table scan answered by the table's search index: only the best `k` candidates.
+#[derive(Debug)]
+pub struct SearchProvider {
+    table: lancedb::Table,
+    schema: SchemaRef,
+    search: Search,
+    k: usize,
+    filter: Option<Expr>,
+}
+
+#[async_trait]
+impl TableProvider for SearchProvider {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn CatalogSession,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        let batches = self
+            .candidates()
+            .await
+            .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+        Ok(MemorySourceConfig::try_new_exec(
+            &[batches],
+            self.schema.clone(),
+            projection.cloned(),
+        )?)
+    }
+}
+
+impl SearchProvider {
+    async fn candidates(&self) -> Result<Vec<RecordBatch>> {
+        let err = |e| crate::store::lance_error::from_lance(self.table.name(), "search", e);
+        let names: Vec<String> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let base = self.table.query().select(Select::columns(&names));
+        let base = match &self.filter {
+            Some(f) => base.only_if_expr(f.clone()),
+            None => base,
+        };
+        let stream = base
+            .nearest_to(self.search.query.as_slice())
+            .map_err(err)?
+            .column(&self.search.column)
+            .distance_type(DistanceType::Cosine)
+            .refine_factor(REFINE)
+            .minimum_nprobes(NPROBES)
+            .map_err(err)?
+            .limit(self.k)
+            .execute()
+            .await
+            .map_err(err)?;
+        let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(err)?;
+        // Keep the table's columns only (Lance adds _distance / _score), in the table's order.
+        batches
+            .into_iter()
+            .map(|b| {
+                let cols = self
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| {
+                        b.column_by_name(f.name()).cloned().ok_or_else(|| {
+                            lakefeed_core::Error::query(format!(
+                                "search result lacks column {}",
+                                f.name()
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(RecordBatch::try_new(self.schema.clone(), cols)?)
+            })
+            .collect()
+    }
+}
+
+/// A top-k that an index may answer: where the scan is, what to search, how many rows.
+struct Candidate {
+    table: String,
+    search: Search,
+    k: usize,
+    filter: Option<Expr>,
+}
+
+/// Replaces scans under `ORDER BY score DESC LIMIT k` with index searches where the column has an index.
+pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<LogicalPlan> {
+    let Some(found) = find(&plan) else {
+        return Ok(plan);
+    };
+    let table = conn
+        .open_table(&found.table)
+        .execute()
+        .await
+        .map_err(|e| crate::store::lance_error::from_lance(&found.table, "open", e))?;
+    let column = found.search.column.clone();
+    let indexes = table
+        .list_indices()
+        .await
+        .map_err(|e| crate::store::lance_error::from_lance(&found.table, "list indexes of", e))?;
+    let usable = indexes
+        .iter()
+        .any(|i| i.columns == [column.as_str()] && is_vector_index(&i.index_type));
+    if !usable {
+        return Ok(plan);
+    }
+    let schema = table.schema().await.map_err(|e| {
+        crate::store::lance_error::from_lance(&found.table, "read the schema of", e)
+    })?;
+    let provider = Arc::new(SearchProvider {
+        table,
+        schema,
+        search: found.search,
+        k: found.k,
+        filter: found.filter,
+    });
+    tracing::debug!(
+        table = found.table,
+        k = found.k,
+        "top-k answered by the index"
+    );
+    let source = provider_as_source(provider);
+    plan.transform_up(|node| match node {
+        LogicalPlan::TableScan(scan) if scan.table_name.table() == found.table => {
+            Ok(Transformed::yes(LogicalPlan::TableScan(TableScan {
+                source: source.clone(),
+                ..scan
+            })))
+        }
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+    .map_err(super::super::df_error("cannot plan the index search"))
+}
+
+fn is_vector_index(t: &IndexType) -> bool {
+    matches!(
+        t,
+        IndexType::IvfFlat
+            | IndexType::IvfSq
+            | IndexType::IvfPq
+            | IndexType::IvfRq
+            | IndexType::IvfHnswPq
+            | IndexType::IvfHnswSq
+            | IndexType::IvfHnswFlat
+    )
+}
+
+/// The plan's shape: Limit → (Projection) → Sort(score DESC) → (Projection) → (Filter) → TableScan, with one
+/// scan in the whole plan.
+fn find(plan: &LogicalPlan) -> Option<Candidate> {
+    let LogicalPlan::Limit(limit) = plan else {
+        return None;
+    };
+    let k = limit_rows(limit)?;
+    let mut node = limit.input.as_ref();
+    while let LogicalPlan::Projection(p) = node {
+        node = p.input.as_ref();
+    }
+    let LogicalPlan::Sort(Sort { expr, input, .. }) = node else {
+        return None;
+    };
+    let first = expr.first()?;
+    if first.asc {
+        return None;
+    }
+    let mut score = first.expr.clone();
+    let mut node = input.as_ref();
+    if let LogicalPlan::Projection(p) = node {
+        if let Expr::Column(c) = &score {
+            score = p
+                .expr
+                .iter()
+                .find(|e| e.schema_name().to_string() == c.name || alias_of(e) == Some(&c.name))
+                .map(|e| unalias(e.clone()))?;
+        }
+        node = p.input.as_ref();
+    }
+    let mut filter = None;
+    if let LogicalPlan::Filter(f) = node {
+        filter = Some(unqualify(f.predicate.clone()));
+        node = f.input.as_ref();
+    }
+    let LogicalPlan::TableScan(scan) = node else {
+        return None;
+    };
+    let search = search_of(&score)?;
+    Some(Candidate {
+        table: scan.table_name.table().to_string(),
+        search,
+        k,
+        filter,
+    })
+}
+
+fn limit_rows(limit: &Limit) -> Option<usize> {
+    let n = |e: &Option<Box<Expr>>| match e.as_deref() {
+        None => Some(0),
+        Some(Expr::Literal(ScalarValue::Int64(Some(v)), _)) => usize::try_from(*v).ok(),
+        _ => None,
+    };
+    let skip = n(&limit.skip)?;
+    let fetch = match limit.fetch.as_deref() {
+        Some(Expr::Literal(ScalarValue::Int64(Some(v)), _)) => usize::try_from(*v).ok()?,
+        _ => return None,
+    };
+    Some(skip + fetch)
+}
+
+fn alias_of(e: &Expr) -> Option<&String> {
+    match e {
+        Expr::Alias(a) => Some(&a.name),
+        _ => None,
+    }
+}
+
+fn unalias(e: Expr) -> Expr {
+    match e {
+        Expr::Alias(a) => *a.expr,
+        other => other,
+    }
+}
+
+/// The predicate with bare column names, as Lance reads it.
+fn unqualify(e: Expr) -> Expr {
+    e.transform_up(|x| match x {
+        Expr::Column(c) => Ok(Transformed::yes(Expr::Column(Column::new_unqualified(
+            c.name,
+        )))),
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+    .unwrap_or_else(|e| Expr::Literal(ScalarValue::Utf8(Some(e.to_string())), None))
+}
+
+/// The search a score expression asks for: cosine similarity against a constant vector.
+fn search_of(score: &Expr) -> Option<Search> {
+    let Expr::ScalarFunction(f) = score else {
+        return None;
+    };
+    if f.func.name() != COSINE {
+        return None;
+    }
+    let (Expr::Column(col), Expr::Literal(v, _)) = (&f.args[0], &f.args[1]) else {
+        return None;
+    };
+    let query = super::vector::query_vector(v, &col.name).ok()?;
+    Some(Search {
+        column: col.name.clone(),
+        query,
+    })
+}
