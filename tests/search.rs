@@ -371,3 +371,32 @@ fn indexed_vector_search_has_recall_at_10_of_at_least_095() {
     let recall = hits as f64 / total as f64;
     assert!(recall >= 0.95, "recall@10 = {recall}");
 }
+
+#[test]
+fn rows_appended_after_the_index_are_found_and_optimize_folds_them_in() {
+    let d = tmp();
+    let client = Client::local(d.path()).unwrap();
+    let (_, embs) = corpus(&client, "t", 300);
+    client.create_index("t", "emb").unwrap();
+    // A new row identical to the query: it must come first, before and after optimize.
+    let q = embs[5].iter().map(|x| -x).collect::<Vec<f32>>();
+    let cols = vec![
+        ("id".to_string(), vec![json!(1000)]),
+        ("text".to_string(), vec![json!("new robot")]),
+        ("emb".to_string(), vec![json!(q)]),
+    ];
+    client
+        .ingest("t", IngestData::Columns(cols), &IngestOptions::default())
+        .unwrap();
+    let sql = "SELECT id, emb <#> $1 AS s FROM t ORDER BY s DESC LIMIT 1";
+    let top = |label: &str| {
+        let r = rows(&client, sql, &[json!(q)]);
+        assert_eq!(r[0]["id"].as_u64(), Some(1000), "{label}: {r:?}");
+        assert!((f(&r[0]["s"]) - 1.0).abs() < 1e-5);
+    };
+    top("appended after the index");
+    client.optimize("t").unwrap();
+    top("after optimize");
+    let out = crate::common::ok(crate::common::lakefeed(d.path(), &["optimize", "t"]));
+    assert!(out.is_empty(), "{out}");
+}

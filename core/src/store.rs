@@ -131,6 +131,9 @@ pub trait TableStore: Send + Sync {
     /// Builds a search index on a column: ANN for EMBEDDING, BM25 for TEXT.
     async fn create_index(&self, table: &str, column: &str) -> Result<()>;
 
+    /// Compacts the table's small files and folds rows added since its indexes were built into them.
+    async fn optimize(&self, table: &str) -> Result<()>;
+
     /// Where the table's data lives (a path or URL), as reported in ingest results.
     fn location(&self, table: &str) -> String;
 }

@@ -55,6 +55,11 @@ pub enum Command {
         /// The column.
         column: String,
     },
+    /// Compact a table and fold rows added since its indexes were built into them.
+    Optimize {
+        /// The table.
+        table: String,
+    },
     /// List registered formats, or show one format's options.
     Formats {
         /// A format name.

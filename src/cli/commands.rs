@@ -60,6 +60,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Drop { table, if_exists } => Ok(client(store)?.drop_table(&table, if_exists)?),
         Command::Index { table, column } => Ok(client(store)?.create_index(&table, &column)?),
+        Command::Optimize { table } => Ok(client(store)?.optimize(&table)?),
     }
 }
 

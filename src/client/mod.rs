@@ -96,6 +96,11 @@ impl Client {
         self.store.create_index(table, column)
     }
 
+    /// Compacts a table and folds rows added since its indexes were built into them (`lakefeed optimize`).
+    pub fn optimize(&self, table: &str) -> Result<()> {
+        self.store.optimize(table)
+    }
+
     /// Opens a table for batch iteration (training loops).
     pub fn open_table(&self, table: &str) -> Result<OpenTable> {
         if self.store.table_schema(table)?.is_none() {

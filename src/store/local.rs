@@ -17,7 +17,7 @@ const LOCK_DIR: &str = "_lakefeed_locks";
 use lancedb::index::Index;
 use lancedb::index::vector::IvfSqIndexBuilder;
 use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
-use lancedb::table::NewColumnTransform;
+use lancedb::table::{NewColumnTransform, OptimizeAction};
 use lancedb::{Connection, DistanceType, Table};
 
 use super::lance_error::{from_lance, from_lance_store};
@@ -268,6 +268,22 @@ impl TableStore for LocalStore {
             .execute()
             .await
             .map_err(|e| from_lance(table, &format!("index column '{column}' of"), e))
+    }
+
+    async fn optimize(&self, table: &str) -> Result<()> {
+        let t = self.open_table(table).await?;
+        for action in [
+            OptimizeAction::Compact {
+                options: Default::default(),
+                remap_options: None,
+            },
+            OptimizeAction::Index(Default::default()),
+        ] {
+            t.optimize(action)
+                .await
+                .map_err(|e| from_lance(table, "optimize", e))?;
+        }
+        Ok(())
     }
 
     fn location(&self, table: &str) -> String {

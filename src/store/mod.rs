@@ -201,6 +201,12 @@ impl Store {
         self.call(|s| async move { s.create_index(&table, &column).await })
     }
 
+    /// Compacts a table and folds new rows into its indexes.
+    pub fn optimize(&self, table: &str) -> Result<()> {
+        let table = table.to_string();
+        self.call(|s| async move { s.optimize(&table).await })
+    }
+
     /// Where the table's data lives.
     pub fn location(&self, table: &str) -> String {
         self.inner.location(table)
