@@ -1,6 +1,8 @@
-//! Index-backed top-k (§7): `ORDER BY emb <#> v DESC LIMIT k` over a table scan, on a column with a vector
-//! index, reads only the index's best candidates instead of the whole table. (BM25 top-k still reads the column
-//! once for its statistics; answering it from the full-text index is to come.)
+//! Vector top-k (§7): `ORDER BY emb <#> v DESC LIMIT k` over a table scan is answered by Lance's nearest-neighbour
+//! search: through the column's vector index when it has one (only the index's best candidates are read), else
+//! by Lance's exact flat search (its distance kernels and a top-k heap, instead of scoring every row in SQL).
+//! (BM25 top-k still reads the column once for its statistics; answering it from the full-text index is to
+//! come.)
 //!
 //! The scan of the table is replaced by a [`SearchProvider`] that asks Lance for the candidates (the WHERE
 //! clause applied before the search). The rest of the plan stays: every candidate's score is computed again
@@ -10,7 +12,7 @@
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session as CatalogSession, TableProvider};
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -32,11 +34,12 @@ use super::vector::COSINE;
 const REFINE: u32 = 10;
 /// IVF partitions searched at least (see `vector_index` in the local store).
 const NPROBES: usize = 32;
-/// What the index is asked for: the rows nearest to `query` in `column`.
+/// What Lance is asked for: the rows nearest to `query` in `column`, through the index or exactly.
 #[derive(Debug, Clone)]
 struct Search {
     column: String,
     query: Vec<f32>,
+    indexed: bool,
 }
 
 /// A table scan answered by the table's search index: only the best `k` candidates.
@@ -92,18 +95,21 @@ impl SearchProvider {
             Some(f) => base.only_if_expr(f.clone()),
             None => base,
         };
-        let stream = base
+        let query = base
             .nearest_to(self.search.query.as_slice())
             .map_err(err)?
             .column(&self.search.column)
             .distance_type(DistanceType::Cosine)
-            .refine_factor(REFINE)
-            .minimum_nprobes(NPROBES)
-            .map_err(err)?
-            .limit(self.k)
-            .execute()
-            .await
-            .map_err(err)?;
+            .limit(self.k);
+        let query = if self.search.indexed {
+            query
+                .refine_factor(REFINE)
+                .minimum_nprobes(NPROBES)
+                .map_err(err)?
+        } else {
+            query.bypass_vector_index()
+        };
+        let stream = query.execute().await.map_err(err)?;
         let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(err)?;
         // Keep the table's columns only (Lance adds _distance / _score), in the table's order.
         batches
@@ -136,9 +142,9 @@ struct Candidate {
     filter: Option<Expr>,
 }
 
-/// Replaces scans under `ORDER BY score DESC LIMIT k` with index searches where the column has an index.
+/// Replaces the scan under `ORDER BY emb <#> v DESC LIMIT k` with Lance's nearest-neighbour search.
 pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<LogicalPlan> {
-    let Some(found) = find(&plan) else {
+    let Some(mut found) = find(&plan) else {
         return Ok(plan);
     };
     let table = conn
@@ -151,12 +157,9 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
         .list_indices()
         .await
         .map_err(|e| crate::store::lance_error::from_lance(&found.table, "list indexes of", e))?;
-    let usable = indexes
+    found.search.indexed = indexes
         .iter()
         .any(|i| i.columns == [column.as_str()] && is_vector_index(&i.index_type));
-    if !usable {
-        return Ok(plan);
-    }
     let schema = table.schema().await.map_err(|e| {
         crate::store::lance_error::from_lance(&found.table, "read the schema of", e)
     })?;
@@ -301,5 +304,6 @@ fn search_of(score: &Expr) -> Option<Search> {
     Some(Search {
         column: col.name.clone(),
         query,
+        indexed: false,
     })
 }
