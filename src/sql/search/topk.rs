@@ -163,6 +163,14 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
     let schema = table.schema().await.map_err(|e| {
         crate::store::lance_error::from_lance(&found.table, "read the schema of", e)
     })?;
+    // Anything Lance's search cannot take (another dimension, not a fixed-size vector column) stays with the
+    // per-row function, which explains the problem.
+    let fits = schema.field_with_name(&column).is_ok_and(|f| {
+        matches!(f.data_type(), DataType::FixedSizeList(_, d) if *d as usize == found.search.query.len())
+    });
+    if !fits {
+        return Ok(plan);
+    }
     let provider = Arc::new(SearchProvider {
         table,
         schema,
@@ -240,7 +248,8 @@ fn find(plan: &LogicalPlan) -> Option<Candidate> {
     let LogicalPlan::TableScan(scan) = node else {
         return None;
     };
-    let search = search_of(&score)?;
+    // Binding parameters names the expression with an alias.
+    let search = search_of(&unalias(score))?;
     Some(Candidate {
         table: scan.table_name.table().to_string(),
         search,
