@@ -278,3 +278,66 @@ impl ScalarUDFImpl for Bm25 {
         Ok(ColumnarValue::Array(Arc::new(out)))
     }
 }
+
+/// The scores of one full-text search, by document text.
+pub type TextScores = Arc<std::sync::Mutex<HashMap<String, f32>>>;
+
+/// `lakefeed_bm25_indexed(text)`: the full-text index's score of a candidate row, looked up by its text (0 when
+/// it is not a candidate). The index search fills the scores before rows are projected.
+#[derive(Debug)]
+pub struct Bm25Lookup {
+    scores: TextScores,
+    signature: Signature,
+}
+
+impl Bm25Lookup {
+    /// Looks scores up in `scores`.
+    pub fn new(scores: TextScores) -> Self {
+        Self {
+            scores,
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
+}
+
+impl PartialEq for Bm25Lookup {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.scores, &other.scores)
+    }
+}
+impl Eq for Bm25Lookup {}
+impl std::hash::Hash for Bm25Lookup {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.scores) as usize).hash(state);
+    }
+}
+
+impl ScalarUDFImpl for Bm25Lookup {
+    fn name(&self) -> &str {
+        "lakefeed_bm25_indexed"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> datafusion::error::Result<DataType> {
+        Ok(DataType::Float32)
+    }
+    fn invoke_with_args(
+        &self,
+        args: ScalarFunctionArgs,
+    ) -> datafusion::error::Result<ColumnarValue> {
+        let text = match &args.args[0] {
+            ColumnarValue::Array(a) => a.clone(),
+            ColumnarValue::Scalar(s) => s.to_array_of_size(1)?,
+        };
+        let Some(text) = text.as_string_opt::<i32>() else {
+            return exec_err!("BM25 needs a TEXT column, not {}", text.data_type());
+        };
+        let scores = self.scores.lock().unwrap_or_else(|p| p.into_inner());
+        let out: Float32Array = text
+            .iter()
+            .map(|t| Some(t.and_then(|t| scores.get(t).copied()).unwrap_or(0.0)))
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}

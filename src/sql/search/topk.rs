@@ -1,8 +1,9 @@
-//! Vector top-k (§7): `ORDER BY emb <#> v DESC LIMIT k` over a table scan is answered by Lance's nearest-neighbour
-//! search: through the column's vector index when it has one (only the index's best candidates are read), else
-//! by Lance's exact flat search (its distance kernels and a top-k heap, instead of scoring every row in SQL).
-//! (BM25 top-k still reads the column once for its statistics; answering it from the full-text index is to
-//! come.)
+//! Top-k by search score (§7), answered by Lance's search instead of scoring every row in SQL:
+//! - `ORDER BY emb <#> v DESC LIMIT k`: the vector index's best candidates when the column has one, else Lance's
+//!   exact flat search (its distance kernels and a top-k heap);
+//! - `ORDER BY text <#> 'words' DESC LIMIT k` on a column with a full-text index: the index's best matches, with
+//!   its BM25 scores (equal to the exact ones for indexed rows; rows appended since are scored with the index's
+//!   statistics until `optimize`). Without an index BM25 stays exact.
 //!
 //! The scan of the table is replaced by a [`SearchProvider`] that asks Lance for the candidates (the WHERE
 //! clause applied before the search). The rest of the plan stays: every candidate's score is computed again
@@ -11,8 +12,8 @@
 
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
-use arrow::datatypes::{DataType, SchemaRef};
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Float32Type, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session as CatalogSession, TableProvider};
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -20,26 +21,46 @@ use datafusion::common::{Column, ScalarValue};
 use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::provider_as_source;
-use datafusion::logical_expr::{Expr, Limit, LogicalPlan, Sort, TableScan};
+use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::{Expr, Limit, LogicalPlan, ScalarUDF, Sort, TableScan};
 use datafusion::physical_plan::ExecutionPlan;
 use futures::TryStreamExt;
 use lakefeed_core::Result;
 use lancedb::DistanceType;
 use lancedb::index::IndexType;
+use lancedb::index::scalar::FullTextSearchQuery;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
 
+use super::bm25::{BM25, Bm25Lookup, TextScores};
 use super::vector::COSINE;
 
 /// Candidates asked of a vector index per row wanted; Lance re-ranks them on the full vectors.
 const REFINE: u32 = 10;
 /// IVF partitions searched at least (see `vector_index` in the local store).
 const NPROBES: usize = 32;
-/// What Lance is asked for: the rows nearest to `query` in `column`, through the index or exactly.
+/// What Lance is asked for.
 #[derive(Debug, Clone)]
-struct Search {
-    column: String,
-    query: Vec<f32>,
-    indexed: bool,
+enum Search {
+    /// The rows nearest to `query` in `column`, through the vector index or exactly.
+    Vector {
+        column: String,
+        query: Vec<f32>,
+        indexed: bool,
+    },
+    /// The best BM25 matches of `words` in `column`, from its full-text index; their scores go to `scores`.
+    Text {
+        column: String,
+        words: String,
+        scores: TextScores,
+    },
+}
+
+impl Search {
+    fn column(&self) -> &str {
+        match self {
+            Search::Vector { column, .. } | Search::Text { column, .. } => column,
+        }
+    }
 }
 
 /// A table scan answered by the table's search index: only the best `k` candidates.
@@ -95,22 +116,44 @@ impl SearchProvider {
             Some(f) => base.only_if_expr(f.clone()),
             None => base,
         };
-        let query = base
-            .nearest_to(self.search.query.as_slice())
-            .map_err(err)?
-            .column(&self.search.column)
-            .distance_type(DistanceType::Cosine)
-            .limit(self.k);
-        let query = if self.search.indexed {
-            query
-                .refine_factor(REFINE)
-                .minimum_nprobes(NPROBES)
-                .map_err(err)?
-        } else {
-            query.bypass_vector_index()
+        let stream = match &self.search {
+            Search::Vector {
+                column,
+                query,
+                indexed,
+            } => {
+                let q = base
+                    .nearest_to(query.as_slice())
+                    .map_err(err)?
+                    .column(column)
+                    .distance_type(DistanceType::Cosine)
+                    .limit(self.k);
+                let q = if *indexed {
+                    q.refine_factor(REFINE)
+                        .minimum_nprobes(NPROBES)
+                        .map_err(err)?
+                } else {
+                    q.bypass_vector_index()
+                };
+                q.execute().await.map_err(err)?
+            }
+            Search::Text { column, words, .. } => {
+                let q = FullTextSearchQuery::new(words.clone())
+                    .with_column(column.clone())
+                    .map_err(|e| {
+                        lakefeed_core::Error::query(format!("full-text search of '{column}': {e}"))
+                    })?;
+                base.full_text_search(q)
+                    .limit(self.k)
+                    .execute()
+                    .await
+                    .map_err(err)?
+            }
         };
-        let stream = query.execute().await.map_err(err)?;
         let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(err)?;
+        if let Search::Text { column, scores, .. } = &self.search {
+            record_scores(&batches, column, scores)?;
+        }
         // Keep the table's columns only (Lance adds _distance / _score), in the table's order.
         batches
             .into_iter()
@@ -134,6 +177,33 @@ impl SearchProvider {
     }
 }
 
+/// The index's BM25 score of each candidate, by its text (a score depends only on the text, for one query).
+fn record_scores(batches: &[RecordBatch], column: &str, scores: &TextScores) -> Result<()> {
+    let mut map = scores.lock().unwrap_or_else(|p| p.into_inner());
+    for b in batches {
+        let (Some(text), Some(score)) = (b.column_by_name(column), b.column_by_name("_score"))
+        else {
+            return Err(lakefeed_core::Error::query(
+                "full-text search results lack the text or its score",
+            ));
+        };
+        let (Some(text), Some(score)) = (
+            text.as_string_opt::<i32>(),
+            score.as_primitive_opt::<Float32Type>(),
+        ) else {
+            return Err(lakefeed_core::Error::query(
+                "unexpected full-text search result types",
+            ));
+        };
+        for i in 0..b.num_rows() {
+            if text.is_valid(i) {
+                map.insert(text.value(i).to_string(), score.value(i));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A top-k that an index may answer: where the scan is, what to search, how many rows.
 struct Candidate {
     table: String,
@@ -142,7 +212,8 @@ struct Candidate {
     filter: Option<Expr>,
 }
 
-/// Replaces the scan under `ORDER BY emb <#> v DESC LIMIT k` with Lance's nearest-neighbour search.
+/// Replaces the scan under `ORDER BY emb <#> v DESC LIMIT k` with Lance's nearest-neighbour search, and the scan
+/// under `ORDER BY text <#> 'words' DESC LIMIT k` with its full-text search when the column has a full-text index.
 pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<LogicalPlan> {
     let Some(mut found) = find(&plan) else {
         return Ok(plan);
@@ -152,25 +223,47 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
         .execute()
         .await
         .map_err(|e| crate::store::lance_error::from_lance(&found.table, "open", e))?;
-    let column = found.search.column.clone();
+    let column = found.search.column().to_string();
     let indexes = table
         .list_indices()
         .await
         .map_err(|e| crate::store::lance_error::from_lance(&found.table, "list indexes of", e))?;
-    found.search.indexed = indexes
-        .iter()
-        .any(|i| i.columns == [column.as_str()] && is_vector_index(&i.index_type));
+    let on_column = |vector: bool| {
+        indexes.iter().any(|i| {
+            i.columns == [column.as_str()]
+                && if vector {
+                    is_vector_index(&i.index_type)
+                } else {
+                    matches!(i.index_type, IndexType::FTS)
+                }
+        })
+    };
     let schema = table.schema().await.map_err(|e| {
         crate::store::lance_error::from_lance(&found.table, "read the schema of", e)
     })?;
-    // Anything Lance's search cannot take (another dimension, not a fixed-size vector column) stays with the
-    // per-row function, which explains the problem.
-    let fits = schema.field_with_name(&column).is_ok_and(|f| {
-        matches!(f.data_type(), DataType::FixedSizeList(_, d) if *d as usize == found.search.query.len())
-    });
-    if !fits {
-        return Ok(plan);
+    match &mut found.search {
+        Search::Vector { query, indexed, .. } => {
+            // Anything Lance's search cannot take (another dimension, not a fixed-size vector column) stays with
+            // the per-row function, which explains the problem.
+            let fits = schema.field_with_name(&column).is_ok_and(|f| {
+                matches!(f.data_type(), DataType::FixedSizeList(_, d) if *d as usize == query.len())
+            });
+            if !fits {
+                return Ok(plan);
+            }
+            *indexed = on_column(true);
+        }
+        // Without a full-text index BM25 stays exact, from the column's statistics.
+        Search::Text { .. } if !on_column(false) => return Ok(plan),
+        Search::Text { .. } => {}
     }
+    tracing::debug!(table = found.table, k = found.k, search = ?found.search, "top-k answered by Lance's search");
+    let lookup = match &found.search {
+        Search::Text { scores, .. } => {
+            Some(Arc::new(ScalarUDF::from(Bm25Lookup::new(scores.clone()))))
+        }
+        Search::Vector { .. } => None,
+    };
     let provider = Arc::new(SearchProvider {
         table,
         schema,
@@ -178,20 +271,33 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
         k: found.k,
         filter: found.filter,
     });
-    tracing::debug!(
-        table = found.table,
-        k = found.k,
-        "top-k answered by the index"
-    );
     let source = provider_as_source(provider);
-    plan.transform_up(|node| match node {
-        LogicalPlan::TableScan(scan) if scan.table_name.table() == found.table => {
-            Ok(Transformed::yes(LogicalPlan::TableScan(TableScan {
-                source: source.clone(),
-                ..scan
-            })))
-        }
-        other => Ok(Transformed::no(other)),
+    plan.transform_up(|node| {
+        let node = match node {
+            LogicalPlan::TableScan(scan) if scan.table_name.table() == found.table => {
+                Transformed::yes(LogicalPlan::TableScan(TableScan {
+                    source: source.clone(),
+                    ..scan
+                }))
+            }
+            other => Transformed::no(other),
+        };
+        let Some(lookup) = &lookup else {
+            return Ok(node);
+        };
+        // The BM25 of a candidate is the index's score, looked up by its text.
+        node.transform_data(|n| {
+            n.map_expressions(|e| {
+                e.transform_up(|x| match x {
+                    Expr::ScalarFunction(f) if f.func.name() == BM25 => {
+                        Ok(Transformed::yes(Expr::ScalarFunction(
+                            ScalarFunction::new_udf(lookup.clone(), vec![f.args[0].clone()]),
+                        )))
+                    }
+                    other => Ok(Transformed::no(other)),
+                })
+            })
+        })
     })
     .map(|t| t.data)
     .map_err(super::super::df_error("cannot plan the index search"))
@@ -298,21 +404,25 @@ fn unqualify(e: Expr) -> Expr {
     .unwrap_or_else(|e| Expr::Literal(ScalarValue::Utf8(Some(e.to_string())), None))
 }
 
-/// The search a score expression asks for: cosine similarity against a constant vector.
+/// The search a score expression asks for: cosine similarity against a constant vector, or BM25 of constant words.
 fn search_of(score: &Expr) -> Option<Search> {
     let Expr::ScalarFunction(f) = score else {
         return None;
     };
-    if f.func.name() != COSINE {
-        return None;
-    }
-    let (Expr::Column(col), Expr::Literal(v, _)) = (&f.args[0], &f.args[1]) else {
+    let Expr::Column(col) = &f.args[0] else {
         return None;
     };
-    let query = super::vector::query_vector(v, &col.name).ok()?;
-    Some(Search {
-        column: col.name.clone(),
-        query,
-        indexed: false,
-    })
+    match (f.func.name(), &f.args[1]) {
+        (COSINE, Expr::Literal(v, _)) => Some(Search::Vector {
+            column: col.name.clone(),
+            query: super::vector::query_vector(v, &col.name).ok()?,
+            indexed: false,
+        }),
+        (BM25, Expr::Literal(ScalarValue::Utf8(Some(words)), _)) => Some(Search::Text {
+            column: col.name.clone(),
+            words: words.clone(),
+            scores: TextScores::default(),
+        }),
+        _ => None,
+    }
 }
