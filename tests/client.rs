@@ -158,8 +158,36 @@ fn fluent_query_and_open_table_batches() {
     }
     assert_eq!(rows, 10);
     assert_eq!(t.count().unwrap(), 300);
-    let n = t.query("SELECT count(*) AS n FROM {table}", &[]).unwrap();
+    let n = t
+        .query("SELECT count(*) AS n FROM {table}", &[])
+        .unwrap()
+        .execute()
+        .unwrap();
     assert_eq!(n.rows().unwrap()[0][0], json!(300));
+
+    // A view for a training loop: plain columns and a filter stream from the store, FROM left out.
+    let view = t.query("SELECT rank WHERE rank >= 290", &[]).unwrap();
+    assert!(view.streams());
+    let mut seen = Vec::new();
+    for b in view.batches(3).unwrap() {
+        let b = b.unwrap();
+        assert!(b.num_rows() <= 3 && b.num_columns() == 1);
+        seen.push(b.num_rows());
+    }
+    assert_eq!(seen.iter().sum::<usize>(), 10);
+    // Anything more runs as SQL and is handed out in batches all the same.
+    let view = t
+        .query(
+            "SELECT rank * 2 AS r WHERE rank >= $1 ORDER BY r DESC LIMIT 4",
+            &[json!(290)],
+        )
+        .unwrap();
+    assert!(!view.streams());
+    let batches: Vec<_> = view.batches(3).unwrap().map(|b| b.unwrap()).collect();
+    assert_eq!(
+        batches.iter().map(|b| b.num_rows()).collect::<Vec<_>>(),
+        [3, 1]
+    );
 }
 
 #[test]

@@ -1,15 +1,16 @@
 //! The blocking client (§7): ingest, query, list, drop and open tables.
 
 mod builder;
+mod view;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lakefeed_core::query::quote_ident;
 use lakefeed_core::{Batches, Error, QueryResult, Result, ScanSpec, TableStore};
 use serde_json::Value;
 
 pub use builder::QueryBuilder;
+pub use view::TableView;
 
 use crate::job::{IngestData, IngestJob, IngestResult};
 use crate::options::IngestOptions;
@@ -212,9 +213,9 @@ impl OpenTable {
         self.store.count_rows(&self.table)
     }
 
-    /// Runs SQL in which `{table}` stands for this table's quoted name.
-    pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
-        self.store
-            .query(&sql.replace("{table}", &quote_ident(&self.table)), params)
+    /// A view of this table: `SELECT cols [WHERE …]`, FROM optional (`{table}` stands for this table's quoted
+    /// name). `.batches(n)` streams it for a training loop; `.execute()` collects it.
+    pub fn query(&self, sql: &str, params: &[Value]) -> Result<TableView> {
+        TableView::new(self.store.clone(), &self.table, sql, params)
     }
 }
