@@ -161,7 +161,14 @@ fn bm25_agrees_with_the_full_text_index() {
     let d = tmp();
     let client = Client::local(d.path()).unwrap();
     let (texts, _) = corpus(&client, "t", 200);
-    client.create_index("t", "text").unwrap();
+    for _ in 0..2 {
+        client
+            .query(
+                "CREATE INDEX IF NOT EXISTS t_text ON t USING deeplake_index (text)",
+                &[],
+            )
+            .unwrap();
+    }
     let ours: HashMap<u64, f64> = rows(
         &client,
         "SELECT id, text <#> 'camera wheel' AS s FROM t",

@@ -32,6 +32,8 @@ pub enum Statement {
         table: String,
         /// The one column.
         column: String,
+        /// `IF NOT EXISTS`: keep an index the column already has.
+        if_not_exists: bool,
     },
     /// Anything DataFusion plans (SELECT, EXPLAIN…).
     Plan(Box<DfStatement>),
@@ -190,6 +192,7 @@ fn create_index_target(ci: &CreateIndex) -> Result<Statement> {
         return Err(Error::query("CREATE INDEX takes exactly one column"));
     };
     Ok(Statement::CreateIndex {
+        if_not_exists: ci.if_not_exists,
         table,
         column: unquote(&column.column.expr.to_string()),
     })

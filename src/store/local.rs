@@ -71,6 +71,16 @@ impl LocalStore {
         &self.conn
     }
 
+    /// Whether `column` of `table` has an index.
+    async fn has_index(&self, table: &str, column: &str) -> Result<bool> {
+        let t = self.open_table(table).await?;
+        let indexes = t
+            .list_indices()
+            .await
+            .map_err(|e| from_lance(table, "list indexes of", e))?;
+        Ok(indexes.iter().any(|i| i.columns == [column]))
+    }
+
     /// The lock file serialising creation and keyed commits of `table` across processes.
     fn lock_path(&self, table: &str) -> PathBuf {
         self.root.join(LOCK_DIR).join(format!("{table}.lock"))
@@ -235,8 +245,14 @@ impl TableStore for LocalStore {
     async fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult> {
         let session = Session::new(self.conn.clone());
         match session.parse(sql)? {
-            Statement::CreateIndex { table, column } => {
-                self.create_index(&table, &column).await?;
+            Statement::CreateIndex {
+                table,
+                column,
+                if_not_exists,
+            } => {
+                if !(if_not_exists && self.has_index(&table, &column).await?) {
+                    self.create_index(&table, &column).await?;
+                }
                 Ok(QueryResult::new(Arc::new(Schema::empty()), vec![]))
             }
             plan => session.run(plan, params).await,
