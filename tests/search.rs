@@ -108,6 +108,19 @@ fn cosine_top_k_equals_brute_force() {
             "{row:?} vs {score}"
         );
     }
+    // A row written after that search (which cached the vectors) is found by the next one (odd: the filtered
+    // query below keeps even ids).
+    let cols = vec![
+        ("id".to_string(), vec![json!(5001)]),
+        ("text".to_string(), vec![json!("late")]),
+        ("emb".to_string(), vec![json!(q)]),
+    ];
+    client
+        .ingest("t", IngestData::Columns(cols), &IngestOptions::default())
+        .unwrap();
+    let got = rows(&client, sql, &[json!(q)]);
+    assert_eq!(got[0]["id"].as_u64(), Some(5001), "{got:?}");
+    assert_eq!(got[1]["id"].as_u64(), Some(expected[0].0 as u64));
     // A vector literal, WHERE and OFFSET compose.
     let lit: Vec<String> = q.iter().map(|x| x.to_string()).collect();
     let sql = format!(

@@ -5,6 +5,7 @@
 //! it gathers the corpus statistics each BM25 call needs and puts them into the plan.
 
 mod bm25;
+mod cache;
 mod planner;
 mod topk;
 mod vector;

@@ -32,6 +32,7 @@ use lancedb::index::scalar::FullTextSearchQuery;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
 
 use super::bm25::{BM25, Bm25Lookup, TextScores};
+use super::cache;
 use super::vector::COSINE;
 
 /// Candidates asked of a vector index per row wanted; Lance re-ranks them on the full vectors.
@@ -66,6 +67,8 @@ impl Search {
 /// A table scan answered by the table's search index: only the best `k` candidates.
 #[derive(Debug)]
 pub struct SearchProvider {
+    /// The store's URI (part of the vector cache's key).
+    store: String,
     table: lancedb::Table,
     schema: SchemaRef,
     search: Search,
@@ -116,6 +119,27 @@ impl SearchProvider {
             Some(f) => base.only_if_expr(f.clone()),
             None => base,
         };
+        if let (
+            Search::Vector {
+                column,
+                query,
+                indexed: false,
+            },
+            None,
+        ) = (&self.search, &self.filter)
+            && let Some(vectors) = cache::vectors(&self.store, &self.table, column).await?
+        {
+            let offsets = vectors.top_k(query, self.k);
+            let stream = self
+                .table
+                .take_offsets(offsets)
+                .select(Select::columns(&names))
+                .execute()
+                .await
+                .map_err(err)?;
+            let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(err)?;
+            return self.table_columns(batches);
+        }
         let stream = match &self.search {
             Search::Vector {
                 column,
@@ -154,7 +178,11 @@ impl SearchProvider {
         if let Search::Text { column, scores, .. } = &self.search {
             record_scores(&batches, column, scores)?;
         }
-        // Keep the table's columns only (Lance adds _distance / _score), in the table's order.
+        self.table_columns(batches)
+    }
+
+    /// The table's columns only (Lance adds _distance / _score), in the table's order.
+    fn table_columns(&self, batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
         batches
             .into_iter()
             .map(|b| {
@@ -265,6 +293,7 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
         Search::Vector { .. } => None,
     };
     let provider = Arc::new(SearchProvider {
+        store: conn.uri().to_string(),
         table,
         schema,
         search: found.search,

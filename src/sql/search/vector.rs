@@ -161,7 +161,7 @@ fn f32_values(values: &ArrayRef) -> datafusion::error::Result<Vec<f32>> {
 }
 
 /// Dot product in f32 lanes of 8 (vectorised by the compiler), summed in f64 for accuracy.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
