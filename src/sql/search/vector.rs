@@ -160,18 +160,9 @@ fn f32_values(values: &ArrayRef) -> datafusion::error::Result<Vec<f32>> {
         .collect())
 }
 
-/// Dot product in f32 lanes of 8 (vectorised by the compiler), summed in f64 for accuracy.
+/// Dot product with Lance's SIMD kernel (the widest the CPU has, chosen at run time).
 pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            lanes[k] += x[k] * y[k];
-        }
-    }
-    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (lanes.iter().map(|&l| f64::from(l)).sum::<f64>() + f64::from(tail)) as f32
+    lance_linalg::distance::dot_f32(a, b)
 }
 
 fn norm(a: &[f32]) -> f32 {
