@@ -166,6 +166,12 @@ fn main() {
     )
     .unwrap();
     eprintln!("vectors done: index {index_s:.1}s, recall {indexed_recall:.3}");
+    if std::env::var_os("LAKEFEED_BENCH_VECTORS_ONLY").is_some() {
+        let (em, ep) = stats(exact_ms);
+        let (im, ip) = stats(indexed_ms);
+        println!("exact median {em:.1} p99 {ep:.1}; indexed median {im:.1} p99 {ip:.1}");
+        return;
+    }
 
     // Texts: Zipf-distributed words, 15–45 per chunk.
     let cum: Vec<f64> = (0..VOCAB)

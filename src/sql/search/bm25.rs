@@ -160,6 +160,25 @@ impl Bm25Stats {
     }
 }
 
+/// Scores the first argument's texts with `score` (0 for null text).
+fn score_texts(
+    args: &ScalarFunctionArgs,
+    mut score: impl FnMut(&str) -> f32,
+) -> datafusion::error::Result<ColumnarValue> {
+    let text = match &args.args[0] {
+        ColumnarValue::Array(a) => a.clone(),
+        ColumnarValue::Scalar(s) => s.to_array_of_size(1)?,
+    };
+    let Some(text) = text.as_string_opt::<i32>() else {
+        return exec_err!("BM25 needs a TEXT column, not {}", text.data_type());
+    };
+    let out: Float32Array = text
+        .iter()
+        .map(|t| Some(t.map_or(0.0, &mut score)))
+        .collect();
+    Ok(ColumnarValue::Array(Arc::new(out)))
+}
+
 /// Lance's idf: ln((N − n + 0.5)/(n + 0.5) + 1).
 fn idf(n: u64, docs: u64) -> f32 {
     let (n, docs) = (n as f32, docs as f32);
@@ -257,13 +276,6 @@ impl ScalarUDFImpl for Bm25 {
         &self,
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
-        let text = match &args.args[0] {
-            ColumnarValue::Array(a) => a.clone(),
-            ColumnarValue::Scalar(s) => s.to_array_of_size(1)?,
-        };
-        let Some(text) = text.as_string_opt::<i32>() else {
-            return exec_err!("BM25 needs a TEXT column, not {}", text.data_type());
-        };
         let mut tok =
             tokenizer().map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
         let scale = if self.normalised && self.stats.max > 0.0 {
@@ -271,11 +283,7 @@ impl ScalarUDFImpl for Bm25 {
         } else {
             1.0
         };
-        let out: Float32Array = text
-            .iter()
-            .map(|t| Some(t.map_or(0.0, |t| self.stats.score(&mut tok, t) * scale)))
-            .collect();
-        Ok(ColumnarValue::Array(Arc::new(out)))
+        score_texts(&args, |t| self.stats.score(&mut tok, t) * scale)
     }
 }
 
@@ -326,18 +334,7 @@ impl ScalarUDFImpl for Bm25Lookup {
         &self,
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
-        let text = match &args.args[0] {
-            ColumnarValue::Array(a) => a.clone(),
-            ColumnarValue::Scalar(s) => s.to_array_of_size(1)?,
-        };
-        let Some(text) = text.as_string_opt::<i32>() else {
-            return exec_err!("BM25 needs a TEXT column, not {}", text.data_type());
-        };
         let scores = self.scores.lock().unwrap_or_else(|p| p.into_inner());
-        let out: Float32Array = text
-            .iter()
-            .map(|t| Some(t.and_then(|t| scores.get(t).copied()).unwrap_or(0.0)))
-            .collect();
-        Ok(ColumnarValue::Array(Arc::new(out)))
+        score_texts(&args, |t| scores.get(t).copied().unwrap_or(0.0))
     }
 }

@@ -15,7 +15,7 @@ use lakefeed_core::Result;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
 use rayon::prelude::*;
 
-use lance_linalg::distance::Dot;
+use super::kernel;
 
 /// A column's vectors, unit length (all zero for a null or zero vector), in scan order.
 #[derive(Debug)]
@@ -151,12 +151,10 @@ impl Vectors {
             .par_chunks(rows_per_chunk * self.dim)
             .enumerate()
             .flat_map_iter(|(c, chunk)| {
-                let mut dots = vec![0f32; chunk.len() / self.dim];
-                f32::dot_batch_into(&q, chunk, self.dim, &mut dots);
-                let mut local: Vec<(f32, u64)> = dots
-                    .into_iter()
+                let mut local: Vec<(f32, u64)> = chunk
+                    .chunks_exact(self.dim)
                     .enumerate()
-                    .map(|(i, d)| (d, (c * rows_per_chunk + i) as u64))
+                    .map(|(i, v)| (kernel::dot(v, &q), (c * rows_per_chunk + i) as u64))
                     .collect();
                 let keep = k.min(local.len());
                 if keep < local.len() {

@@ -6,6 +6,7 @@
 
 mod bm25;
 mod cache;
+mod kernel;
 mod planner;
 mod topk;
 mod vector;
@@ -115,29 +116,15 @@ fn scanned_tables(plan: &LogicalPlan) -> Vec<(String, String, Vec<String>)> {
     let _ = plan.apply_with_subqueries(|node| {
         match node {
             LogicalPlan::TableScan(scan) => {
-                let cols = scan
-                    .source
-                    .schema()
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().clone())
-                    .collect();
                 let name = scan.table_name.table().to_string();
-                out.push((name.clone(), name, cols));
+                out.push((name.clone(), name, columns_of(scan)));
             }
             LogicalPlan::SubqueryAlias(a) => {
                 if let LogicalPlan::TableScan(scan) = a.input.as_ref() {
-                    let cols = scan
-                        .source
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().clone())
-                        .collect();
                     out.push((
                         a.alias.table().to_string(),
                         scan.table_name.table().to_string(),
-                        cols,
+                        columns_of(scan),
                     ));
                 }
             }
@@ -146,6 +133,15 @@ fn scanned_tables(plan: &LogicalPlan) -> Vec<(String, String, Vec<String>)> {
         Ok(TreeNodeRecursion::Continue)
     });
     out
+}
+
+fn columns_of(scan: &datafusion::logical_expr::TableScan) -> Vec<String> {
+    scan.source
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
 }
 
 /// When `e` is a BM25 placeholder call: what it searches and whether it is normalised.

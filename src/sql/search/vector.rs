@@ -9,6 +9,8 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
+use super::kernel::dot;
+
 /// `lakefeed_cosine(vectors, query, 'column')`: the cosine similarity of each row's vector to `query`; null for a
 /// null or all-zero vector. The third argument names the column in errors.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -158,11 +160,6 @@ fn f32_values(values: &ArrayRef) -> datafusion::error::Result<Vec<f32>> {
         .iter()
         .map(|v| v.unwrap_or(0.0))
         .collect())
-}
-
-/// Dot product with Lance's SIMD kernel (the widest the CPU has, chosen at run time).
-pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    lance_linalg::distance::dot_f32(a, b)
 }
 
 fn norm(a: &[f32]) -> f32 {
