@@ -22,6 +22,25 @@ use lance_index::scalar::inverted::tokenizer::document_tokenizer::LanceTokenizer
 use lance_tokenizer::TokenStream;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
 
+/// Equality and hashing for a function that holds per-query state in an `Arc` (DataFusion compares functions):
+/// two are the same when they share that state (and the other fields are equal).
+macro_rules! same_if_shared {
+    ($t:ty, $shared:ident $(, $field:ident)*) => {
+        impl PartialEq for $t {
+            fn eq(&self, other: &Self) -> bool {
+                Arc::ptr_eq(&self.$shared, &other.$shared) $(&& self.$field == other.$field)*
+            }
+        }
+        impl Eq for $t {}
+        impl std::hash::Hash for $t {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                (Arc::as_ptr(&self.$shared) as *const () as usize).hash(state);
+                $(self.$field.hash(state);)*
+            }
+        }
+    };
+}
+
 /// Lance's BM25 constants (`lance-index` scorer): k1, b, and the (k1 + 1) factor kept.
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -245,18 +264,7 @@ impl Bm25 {
     }
 }
 
-impl PartialEq for Bm25 {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.stats, &other.stats) && self.normalised == other.normalised
-    }
-}
-impl Eq for Bm25 {}
-impl std::hash::Hash for Bm25 {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        (Arc::as_ptr(&self.stats) as usize).hash(state);
-        self.normalised.hash(state);
-    }
-}
+same_if_shared!(Bm25, stats, normalised);
 
 impl ScalarUDFImpl for Bm25 {
     fn name(&self) -> &str {
@@ -308,17 +316,7 @@ impl Bm25Lookup {
     }
 }
 
-impl PartialEq for Bm25Lookup {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.scores, &other.scores)
-    }
-}
-impl Eq for Bm25Lookup {}
-impl std::hash::Hash for Bm25Lookup {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        (Arc::as_ptr(&self.scores) as usize).hash(state);
-    }
-}
+same_if_shared!(Bm25Lookup, scores);
 
 impl ScalarUDFImpl for Bm25Lookup {
     fn name(&self) -> &str {
