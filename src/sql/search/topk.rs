@@ -162,6 +162,10 @@ impl SearchProvider {
                 q.execute().await.map_err(err)?
             }
             Search::Text { column, words, .. } => {
+                // Ask for the score by name (Lance warns when it is added implicitly).
+                let mut with_score = names.clone();
+                with_score.push("_score".into());
+                let base = base.select(Select::columns(&with_score));
                 let q = FullTextSearchQuery::new(words.clone())
                     .with_column(column.clone())
                     .map_err(|e| {
