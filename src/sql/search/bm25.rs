@@ -295,32 +295,48 @@ impl ScalarUDFImpl for Bm25 {
     }
 }
 
-/// The scores of one full-text search, by document text.
-pub type TextScores = Arc<std::sync::Mutex<HashMap<String, f32>>>;
+/// The scores of one full-text search, by document text, and the highest.
+#[derive(Debug, Default)]
+pub struct ScoreMap {
+    /// Score by document text.
+    pub by_text: HashMap<String, f32>,
+    /// The highest score seen.
+    pub max: f32,
+}
+
+/// A full-text search's scores, filled by the search and read by [`Bm25Lookup`].
+pub type TextScores = Arc<std::sync::Mutex<ScoreMap>>;
 
 /// `lakefeed_bm25_indexed(text)`: the full-text index's score of a candidate row, looked up by its text (0 when
-/// it is not a candidate). The index search fills the scores before rows are projected.
+/// the search did not score it), divided by the highest when `normalised`. The index search fills the scores
+/// before rows are projected.
 #[derive(Debug)]
 pub struct Bm25Lookup {
     scores: TextScores,
+    normalised: bool,
     signature: Signature,
 }
 
 impl Bm25Lookup {
     /// Looks scores up in `scores`.
-    pub fn new(scores: TextScores) -> Self {
+    pub fn new(scores: TextScores, normalised: bool) -> Self {
         Self {
             scores,
+            normalised,
             signature: Signature::any(1, Volatility::Immutable),
         }
     }
 }
 
-same_if_shared!(Bm25Lookup, scores);
+same_if_shared!(Bm25Lookup, scores, normalised);
 
 impl ScalarUDFImpl for Bm25Lookup {
     fn name(&self) -> &str {
-        "lakefeed_bm25_indexed"
+        if self.normalised {
+            "lakefeed_bm25_norm_indexed"
+        } else {
+            "lakefeed_bm25_indexed"
+        }
     }
     fn signature(&self) -> &Signature {
         &self.signature
@@ -333,6 +349,13 @@ impl ScalarUDFImpl for Bm25Lookup {
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
         let scores = self.scores.lock().unwrap_or_else(|p| p.into_inner());
-        score_texts(&args, |t| scores.get(t).copied().unwrap_or(0.0))
+        let scale = if self.normalised && scores.max > 0.0 {
+            1.0 / scores.max
+        } else {
+            1.0
+        };
+        score_texts(&args, |t| {
+            scores.by_text.get(t).copied().unwrap_or(0.0) * scale
+        })
     }
 }

@@ -8,6 +8,7 @@ mod bm25;
 mod cache;
 mod kernel;
 mod planner;
+mod provider;
 mod topk;
 mod vector;
 

@@ -12,229 +12,18 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Float32Type, SchemaRef};
-use async_trait::async_trait;
-use datafusion::catalog::{Session as CatalogSession, TableProvider};
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use arrow::datatypes::DataType;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, ScalarValue};
-use datafusion::datasource::TableType;
-use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{Expr, Limit, LogicalPlan, ScalarUDF, Sort, TableScan};
-use datafusion::physical_plan::ExecutionPlan;
-use futures::TryStreamExt;
 use lakefeed_core::Result;
-use lancedb::DistanceType;
 use lancedb::index::IndexType;
-use lancedb::index::scalar::FullTextSearchQuery;
-use lancedb::query::{ExecutableQuery, QueryBase, Select};
 
-use super::bm25::{BM25, Bm25Lookup, TextScores};
-use super::cache;
+use super::bm25::{BM25, BM25_NORM, Bm25Lookup, TextScores};
+use super::provider::{Search, SearchProvider, TextLeg, VectorLeg};
 use super::vector::COSINE;
-
-/// Candidates asked of a vector index per row wanted; Lance re-ranks them on the full vectors.
-const REFINE: u32 = 10;
-/// IVF partitions searched at least (see `vector_index` in the local store).
-const NPROBES: usize = 32;
-/// What Lance is asked for.
-#[derive(Debug, Clone)]
-enum Search {
-    /// The rows nearest to `query` in `column`, through the vector index or exactly.
-    Vector {
-        column: String,
-        query: Vec<f32>,
-        indexed: bool,
-    },
-    /// The best BM25 matches of `words` in `column`, from its full-text index; their scores go to `scores`.
-    Text {
-        column: String,
-        words: String,
-        scores: TextScores,
-    },
-}
-
-impl Search {
-    fn column(&self) -> &str {
-        match self {
-            Search::Vector { column, .. } | Search::Text { column, .. } => column,
-        }
-    }
-}
-
-/// A table scan answered by the table's search index: only the best `k` candidates.
-#[derive(Debug)]
-pub struct SearchProvider {
-    /// The store's URI (part of the vector cache's key).
-    store: String,
-    table: lancedb::Table,
-    schema: SchemaRef,
-    search: Search,
-    k: usize,
-    filter: Option<Expr>,
-}
-
-#[async_trait]
-impl TableProvider for SearchProvider {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::Base
-    }
-
-    async fn scan(
-        &self,
-        _state: &dyn CatalogSession,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        _limit: Option<usize>,
-    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
-        let batches = self
-            .candidates()
-            .await
-            .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
-        Ok(MemorySourceConfig::try_new_exec(
-            &[batches],
-            self.schema.clone(),
-            projection.cloned(),
-        )?)
-    }
-}
-
-impl SearchProvider {
-    async fn candidates(&self) -> Result<Vec<RecordBatch>> {
-        let err = |e| crate::store::lance_error::from_lance(self.table.name(), "search", e);
-        let names: Vec<String> = self
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
-        let base = self.table.query().select(Select::columns(&names));
-        let base = match &self.filter {
-            Some(f) => base.only_if_expr(f.clone()),
-            None => base,
-        };
-        if let (
-            Search::Vector {
-                column,
-                query,
-                indexed: false,
-            },
-            None,
-        ) = (&self.search, &self.filter)
-            && let Some(vectors) = cache::vectors(&self.store, &self.table, column).await?
-        {
-            let offsets = vectors.top_k(query, self.k);
-            let stream = self
-                .table
-                .take_offsets(offsets)
-                .select(Select::columns(&names))
-                .execute()
-                .await
-                .map_err(err)?;
-            let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(err)?;
-            return self.table_columns(batches);
-        }
-        let stream = match &self.search {
-            Search::Vector {
-                column,
-                query,
-                indexed,
-            } => {
-                let q = base
-                    .nearest_to(query.as_slice())
-                    .map_err(err)?
-                    .column(column)
-                    .distance_type(DistanceType::Cosine)
-                    .limit(self.k);
-                let q = if *indexed {
-                    q.refine_factor(REFINE)
-                        .minimum_nprobes(NPROBES)
-                        .map_err(err)?
-                } else {
-                    q.bypass_vector_index()
-                };
-                q.execute().await.map_err(err)?
-            }
-            Search::Text { column, words, .. } => {
-                // Ask for the score by name (Lance warns when it is added implicitly).
-                let mut with_score = names.clone();
-                with_score.push("_score".into());
-                let base = base.select(Select::columns(&with_score));
-                let q = FullTextSearchQuery::new(words.clone())
-                    .with_column(column.clone())
-                    .map_err(|e| {
-                        lakefeed_core::Error::query(format!("full-text search of '{column}': {e}"))
-                    })?;
-                base.full_text_search(q)
-                    .limit(self.k)
-                    .execute()
-                    .await
-                    .map_err(err)?
-            }
-        };
-        let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(err)?;
-        if let Search::Text { column, scores, .. } = &self.search {
-            record_scores(&batches, column, scores)?;
-        }
-        self.table_columns(batches)
-    }
-
-    /// The table's columns only (Lance adds _distance / _score), in the table's order.
-    fn table_columns(&self, batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
-        batches
-            .into_iter()
-            .map(|b| {
-                let cols = self
-                    .schema
-                    .fields()
-                    .iter()
-                    .map(|f| {
-                        b.column_by_name(f.name()).cloned().ok_or_else(|| {
-                            lakefeed_core::Error::query(format!(
-                                "search result lacks column {}",
-                                f.name()
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(RecordBatch::try_new(self.schema.clone(), cols)?)
-            })
-            .collect()
-    }
-}
-
-/// The index's BM25 score of each candidate, by its text (a score depends only on the text, for one query).
-fn record_scores(batches: &[RecordBatch], column: &str, scores: &TextScores) -> Result<()> {
-    let mut map = scores.lock().unwrap_or_else(|p| p.into_inner());
-    for b in batches {
-        let (Some(text), Some(score)) = (b.column_by_name(column), b.column_by_name("_score"))
-        else {
-            return Err(lakefeed_core::Error::query(
-                "full-text search results lack the text or its score",
-            ));
-        };
-        let (Some(text), Some(score)) = (
-            text.as_string_opt::<i32>(),
-            score.as_primitive_opt::<Float32Type>(),
-        ) else {
-            return Err(lakefeed_core::Error::query(
-                "unexpected full-text search result types",
-            ));
-        };
-        for i in 0..b.num_rows() {
-            if text.is_valid(i) {
-                map.insert(text.value(i).to_string(), score.value(i));
-            }
-        }
-    }
-    Ok(())
-}
 
 /// A top-k that an index may answer: where the scan is, what to search, how many rows.
 struct Candidate {
@@ -255,14 +44,13 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
         .execute()
         .await
         .map_err(|e| crate::store::lance_error::from_lance(&found.table, "open", e))?;
-    let column = found.search.column().to_string();
     let indexes = table
         .list_indices()
         .await
         .map_err(|e| crate::store::lance_error::from_lance(&found.table, "list indexes of", e))?;
-    let on_column = |vector: bool| {
+    let has_index = |column: &str, vector: bool| {
         indexes.iter().any(|i| {
-            i.columns == [column.as_str()]
+            i.columns == [column]
                 && if vector {
                     is_vector_index(&i.index_type)
                 } else {
@@ -273,29 +61,36 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
     let schema = table.schema().await.map_err(|e| {
         crate::store::lance_error::from_lance(&found.table, "read the schema of", e)
     })?;
-    match &mut found.search {
-        Search::Vector { query, indexed, .. } => {
-            // Anything Lance's search cannot take (another dimension, not a fixed-size vector column) stays with
-            // the per-row function, which explains the problem.
-            let fits = schema.field_with_name(&column).is_ok_and(|f| {
-                matches!(f.data_type(), DataType::FixedSizeList(_, d) if *d as usize == query.len())
-            });
-            if !fits {
-                return Ok(plan);
-            }
-            *indexed = on_column(true);
+    // Anything Lance's vector search cannot take (another dimension, not a fixed-size vector column) stays with
+    // the per-row function, which explains the problem.
+    let fits = |v: &VectorLeg| {
+        schema.field_with_name(&v.column).is_ok_and(|f| {
+            matches!(f.data_type(), DataType::FixedSizeList(_, d) if *d as usize == v.query.len())
+        })
+    };
+    let usable = match &mut found.search {
+        Search::Vector(v) => {
+            v.indexed = has_index(&v.column, true);
+            fits(v)
         }
         // Without a full-text index BM25 stays exact, from the column's statistics.
-        Search::Text { .. } if !on_column(false) => return Ok(plan),
-        Search::Text { .. } => {}
+        Search::Text(t) => has_index(&t.column, false),
+        Search::Hybrid(v, t) => {
+            v.indexed = has_index(&v.column, true);
+            fits(v) && has_index(&t.column, false)
+        }
+    };
+    if !usable {
+        return Ok(plan);
     }
     tracing::debug!(table = found.table, k = found.k, search = ?found.search, "top-k answered by Lance's search");
+    // The BM25 of a candidate is the index's score, looked up by its text.
     let lookup = match &found.search {
-        Search::Text { scores, .. } => {
-            Some(Arc::new(ScalarUDF::from(Bm25Lookup::new(scores.clone()))))
-        }
-        Search::Vector { .. } => None,
-    };
+        Search::Text(t) => Some((BM25, Bm25Lookup::new(t.scores.clone(), false))),
+        Search::Hybrid(_, t) => Some((BM25_NORM, Bm25Lookup::new(t.scores.clone(), true))),
+        Search::Vector(_) => None,
+    }
+    .map(|(name, f)| (name, Arc::new(ScalarUDF::from(f))));
     let provider = Arc::new(SearchProvider {
         store: conn.uri().to_string(),
         table,
@@ -315,14 +110,13 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
             }
             other => Transformed::no(other),
         };
-        let Some(lookup) = &lookup else {
+        let Some((name, lookup)) = &lookup else {
             return Ok(node);
         };
-        // The BM25 of a candidate is the index's score, looked up by its text.
         node.transform_data(|n| {
             n.map_expressions(|e| {
                 e.transform_up(|x| match x {
-                    Expr::ScalarFunction(f) if f.func.name() == BM25 => {
+                    Expr::ScalarFunction(f) if f.func.name() == *name => {
                         Ok(Transformed::yes(Expr::ScalarFunction(
                             ScalarFunction::new_udf(lookup.clone(), vec![f.args[0].clone()]),
                         )))
@@ -437,21 +231,54 @@ fn unqualify(e: Expr) -> Expr {
     .unwrap_or_else(|e| Expr::Literal(ScalarValue::Utf8(Some(e.to_string())), None))
 }
 
-/// The search a score expression asks for: cosine similarity against a constant vector, or BM25 of constant words.
+/// The search a score expression asks for: cosine similarity against a constant vector, BM25 of constant
+/// words, or the hybrid of both (the expression holds one of each, the BM25 normalised).
 fn search_of(score: &Expr) -> Option<Search> {
-    let Expr::ScalarFunction(f) = score else {
+    match (vector_leg(score), text_leg(score, BM25)) {
+        (Some(v), None) => return Some(Search::Vector(v)),
+        (None, Some(t)) => return Some(Search::Text(t)),
+        _ => {}
+    }
+    let mut vectors = Vec::new();
+    let mut texts = Vec::new();
+    score
+        .apply(|e| {
+            vectors.extend(vector_leg(e));
+            texts.extend(text_leg(e, BM25_NORM));
+            Ok(TreeNodeRecursion::Continue)
+        })
+        .ok()?;
+    match (vectors.as_slice(), texts.as_slice()) {
+        ([v], [t]) => Some(Search::Hybrid(v.clone(), t.clone())),
+        _ => None,
+    }
+}
+
+/// `lakefeed_cosine(column, constant vector, …)`.
+fn vector_leg(e: &Expr) -> Option<VectorLeg> {
+    let Expr::ScalarFunction(f) = e else {
         return None;
     };
-    let Expr::Column(col) = &f.args[0] else {
-        return None;
-    };
-    match (f.func.name(), &f.args[1]) {
-        (COSINE, Expr::Literal(v, _)) => Some(Search::Vector {
+    match (f.func.name(), f.args.as_slice()) {
+        (COSINE, [Expr::Column(col), Expr::Literal(v, _), ..]) => Some(VectorLeg {
             column: col.name.clone(),
             query: super::vector::query_vector(v, &col.name).ok()?,
             indexed: false,
         }),
-        (BM25, Expr::Literal(ScalarValue::Utf8(Some(words)), _)) => Some(Search::Text {
+        _ => None,
+    }
+}
+
+/// `name(column, 'words')`, `name` a BM25 placeholder.
+fn text_leg(e: &Expr, name: &str) -> Option<TextLeg> {
+    let Expr::ScalarFunction(f) = e else {
+        return None;
+    };
+    match f.args.as_slice() {
+        [
+            Expr::Column(col),
+            Expr::Literal(ScalarValue::Utf8(Some(words)), _),
+        ] if f.func.name() == name => Some(TextLeg {
             column: col.name.clone(),
             words: words.clone(),
             scores: TextScores::default(),
