@@ -22,25 +22,6 @@ use lance_index::scalar::inverted::tokenizer::document_tokenizer::LanceTokenizer
 use lance_tokenizer::TokenStream;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
 
-/// Equality and hashing for a function that holds per-query state in an `Arc` (DataFusion compares functions):
-/// two are the same when they share that state (and the other fields are equal).
-macro_rules! same_if_shared {
-    ($t:ty, $shared:ident $(, $field:ident)*) => {
-        impl PartialEq for $t {
-            fn eq(&self, other: &Self) -> bool {
-                Arc::ptr_eq(&self.$shared, &other.$shared) $(&& self.$field == other.$field)*
-            }
-        }
-        impl Eq for $t {}
-        impl std::hash::Hash for $t {
-            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-                (Arc::as_ptr(&self.$shared) as *const () as usize).hash(state);
-                $(self.$field.hash(state);)*
-            }
-        }
-    };
-}
-
 /// Lance's BM25 constants (`lance-index` scorer): k1, b, and the (k1 + 1) factor kept.
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -245,26 +226,70 @@ impl ScalarUDFImpl for Bm25Placeholder {
     }
 }
 
-/// BM25 with gathered statistics: `lakefeed_bm25_scored(text)`.
+/// The scores of one full-text search, by document text, and the highest.
+#[derive(Debug, Default)]
+pub struct ScoreMap {
+    /// Score by document text.
+    pub by_text: HashMap<String, f32>,
+    /// The highest score seen.
+    pub max: f32,
+}
+
+/// A full-text search's scores, filled by the search and read by [`Bm25`].
+pub type TextScores = Arc<std::sync::Mutex<ScoreMap>>;
+
+/// Where a scored BM25 call gets its scores.
+#[derive(Debug, Clone)]
+pub enum Bm25Source {
+    /// Exact: each row's text scored with the column's statistics.
+    Stats(Arc<Bm25Stats>),
+    /// The full-text index's score of a candidate, looked up by its text (0 when the search did not score it).
+    /// The index search fills it before rows are projected.
+    Index(TextScores),
+}
+
+impl Bm25Source {
+    /// The pointer that identifies the per-query state (DataFusion compares functions).
+    fn id(&self) -> usize {
+        match self {
+            Bm25Source::Stats(s) => Arc::as_ptr(s) as *const () as usize,
+            Bm25Source::Index(s) => Arc::as_ptr(s) as *const () as usize,
+        }
+    }
+}
+
+/// A BM25 call with its scores: `lakefeed_bm25_scored(text)`, divided by the highest score when `normalised`
+/// (`lakefeed_bm25_norm_scored`, the hybrid's text part).
 #[derive(Debug)]
 pub struct Bm25 {
-    stats: Arc<Bm25Stats>,
+    source: Bm25Source,
     normalised: bool,
     signature: Signature,
 }
 
 impl Bm25 {
-    /// Scores with `stats`, divided by their maximum when `normalised`.
-    pub fn new(stats: Arc<Bm25Stats>, normalised: bool) -> Self {
+    /// Scores from `source`, divided by the highest when `normalised`.
+    pub fn new(source: Bm25Source, normalised: bool) -> Self {
         Self {
-            stats,
+            source,
             normalised,
             signature: Signature::any(1, Volatility::Immutable),
         }
     }
 }
 
-same_if_shared!(Bm25, stats, normalised);
+impl PartialEq for Bm25 {
+    fn eq(&self, other: &Self) -> bool {
+        self.source.id() == other.source.id() && self.normalised == other.normalised
+    }
+}
+impl Eq for Bm25 {}
+impl std::hash::Hash for Bm25 {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.source.id().hash(state);
+        self.normalised.hash(state);
+    }
+}
 
 impl ScalarUDFImpl for Bm25 {
     fn name(&self) -> &str {
@@ -284,78 +309,27 @@ impl ScalarUDFImpl for Bm25 {
         &self,
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
-        let mut tok =
-            tokenizer().map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
-        let scale = if self.normalised && self.stats.max > 0.0 {
-            1.0 / self.stats.max
-        } else {
-            1.0
+        let scale = |max: f32| {
+            if self.normalised && max > 0.0 {
+                1.0 / max
+            } else {
+                1.0
+            }
         };
-        score_texts(&args, |t| self.stats.score(&mut tok, t) * scale)
-    }
-}
-
-/// The scores of one full-text search, by document text, and the highest.
-#[derive(Debug, Default)]
-pub struct ScoreMap {
-    /// Score by document text.
-    pub by_text: HashMap<String, f32>,
-    /// The highest score seen.
-    pub max: f32,
-}
-
-/// A full-text search's scores, filled by the search and read by [`Bm25Lookup`].
-pub type TextScores = Arc<std::sync::Mutex<ScoreMap>>;
-
-/// `lakefeed_bm25_indexed(text)`: the full-text index's score of a candidate row, looked up by its text (0 when
-/// the search did not score it), divided by the highest when `normalised`. The index search fills the scores
-/// before rows are projected.
-#[derive(Debug)]
-pub struct Bm25Lookup {
-    scores: TextScores,
-    normalised: bool,
-    signature: Signature,
-}
-
-impl Bm25Lookup {
-    /// Looks scores up in `scores`.
-    pub fn new(scores: TextScores, normalised: bool) -> Self {
-        Self {
-            scores,
-            normalised,
-            signature: Signature::any(1, Volatility::Immutable),
+        match &self.source {
+            Bm25Source::Stats(stats) => {
+                let mut tok = tokenizer()
+                    .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+                let scale = scale(stats.max);
+                score_texts(&args, |t| stats.score(&mut tok, t) * scale)
+            }
+            Bm25Source::Index(scores) => {
+                let scores = scores.lock().unwrap_or_else(|p| p.into_inner());
+                let scale = scale(scores.max);
+                score_texts(&args, |t| {
+                    scores.by_text.get(t).copied().unwrap_or(0.0) * scale
+                })
+            }
         }
-    }
-}
-
-same_if_shared!(Bm25Lookup, scores, normalised);
-
-impl ScalarUDFImpl for Bm25Lookup {
-    fn name(&self) -> &str {
-        if self.normalised {
-            "lakefeed_bm25_norm_indexed"
-        } else {
-            "lakefeed_bm25_indexed"
-        }
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn return_type(&self, _args: &[DataType]) -> datafusion::error::Result<DataType> {
-        Ok(DataType::Float32)
-    }
-    fn invoke_with_args(
-        &self,
-        args: ScalarFunctionArgs,
-    ) -> datafusion::error::Result<ColumnarValue> {
-        let scores = self.scores.lock().unwrap_or_else(|p| p.into_inner());
-        let scale = if self.normalised && scores.max > 0.0 {
-            1.0 / scores.max
-        } else {
-            1.0
-        };
-        score_texts(&args, |t| {
-            scores.by_text.get(t).copied().unwrap_or(0.0) * scale
-        })
     }
 }

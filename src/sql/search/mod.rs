@@ -23,7 +23,7 @@ use datafusion::logical_expr::{Expr, LogicalPlan, ScalarUDF};
 use lakefeed_core::Result;
 
 pub use bm25::index_params as fts_index_params;
-use bm25::{BM25, BM25_NORM, Bm25, Bm25Stats};
+use bm25::{BM25, BM25_NORM, Bm25, Bm25Source, Bm25Stats};
 use planner::{HybridRecord, HybridType, SearchPlanner};
 
 use super::df_error;
@@ -100,7 +100,10 @@ async fn with_bm25_statistics(
                 let st = stats.get(&search).cloned().ok_or_else(|| {
                     datafusion::error::DataFusionError::Plan("BM25 statistics missing".into())
                 })?;
-                let udf = Arc::new(ScalarUDF::from(Bm25::new(st, normalised)));
+                let udf = Arc::new(ScalarUDF::from(Bm25::new(
+                    Bm25Source::Stats(st),
+                    normalised,
+                )));
                 let scored =
                     Expr::ScalarFunction(ScalarFunction::new_udf(udf, vec![f.args[0].clone()]));
                 Ok(Transformed::yes(scored))

@@ -21,7 +21,7 @@ use datafusion::logical_expr::{Expr, Limit, LogicalPlan, ScalarUDF, Sort, TableS
 use lakefeed_core::Result;
 use lancedb::index::IndexType;
 
-use super::bm25::{BM25, BM25_NORM, Bm25Lookup, TextScores};
+use super::bm25::{BM25, BM25_NORM, Bm25, Bm25Source, TextScores};
 use super::provider::{Search, SearchProvider, TextLeg, VectorLeg};
 use super::vector::COSINE;
 
@@ -86,8 +86,11 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
     tracing::debug!(table = found.table, k = found.k, search = ?found.search, "top-k answered by Lance's search");
     // The BM25 of a candidate is the index's score, looked up by its text.
     let lookup = match &found.search {
-        Search::Text(t) => Some((BM25, Bm25Lookup::new(t.scores.clone(), false))),
-        Search::Hybrid(_, t) => Some((BM25_NORM, Bm25Lookup::new(t.scores.clone(), true))),
+        Search::Text(t) => Some((BM25, Bm25::new(Bm25Source::Index(t.scores.clone()), false))),
+        Search::Hybrid(_, t) => Some((
+            BM25_NORM,
+            Bm25::new(Bm25Source::Index(t.scores.clone()), true),
+        )),
         Search::Vector(_) => None,
     }
     .map(|(name, f)| (name, Arc::new(ScalarUDF::from(f))));
