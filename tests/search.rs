@@ -139,6 +139,12 @@ fn cosine_top_k_equals_brute_force() {
         .map(|r| r["id"].as_u64().unwrap())
         .collect();
     assert_eq!(got, even);
+    // Search operators in the WHERE of a top-k (evaluated by lakefeed, not pushed to Lance).
+    for filter in ["text @> 'lidar'", "(text <#> 'lidar') > 0"] {
+        let sql = format!("SELECT id FROM t WHERE {filter} ORDER BY emb <#> $1 DESC LIMIT 3");
+        let got = rows(&client, &sql, &[json!(q)]);
+        assert_eq!(got.len(), 3, "{filter}");
+    }
 }
 
 #[test]

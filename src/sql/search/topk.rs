@@ -178,6 +178,10 @@ fn find(plan: &LogicalPlan) -> Option<Candidate> {
     }
     let mut filter = None;
     if let LogicalPlan::Filter(f) = node {
+        // Lance evaluates the WHERE itself: it knows DataFusion's functions, not lakefeed's.
+        if uses_our_functions(&f.predicate) {
+            return None;
+        }
         filter = Some(unqualify(f.predicate.clone()));
         node = f.input.as_ref();
     }
@@ -192,6 +196,12 @@ fn find(plan: &LogicalPlan) -> Option<Candidate> {
         k,
         filter,
     })
+}
+
+/// Whether `e` calls one of lakefeed's search functions (`<#>` in a WHERE).
+fn uses_our_functions(e: &Expr) -> bool {
+    e.exists(|x| Ok(matches!(x, Expr::ScalarFunction(f) if f.func.name().starts_with("lakefeed_"))))
+        .unwrap_or(true)
 }
 
 fn limit_rows(limit: &Limit) -> Option<usize> {
