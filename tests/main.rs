@@ -8,6 +8,7 @@ mod client;
 mod coco;
 mod engine;
 mod files;
+mod lerobot;
 mod manifest;
 mod python;
 mod registry;

@@ -11,7 +11,14 @@ fn registry_names_are_unique_lower_case_and_examples_build() {
     lakefeed::link_builtin_formats();
     let all = formats();
     let names: Vec<&str> = all.iter().map(|d| d.name).collect();
-    for expected in ["rows", "ndjson-stats", "files", "coco", "coco-panoptic"] {
+    for expected in [
+        "rows",
+        "ndjson-stats",
+        "files",
+        "coco",
+        "coco-panoptic",
+        "lerobot-tasks",
+    ] {
         assert!(
             names.contains(&expected),
             "{expected} missing from {names:?}"

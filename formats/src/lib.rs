@@ -4,8 +4,10 @@
 pub mod coco;
 mod coco_panoptic;
 pub mod files;
+pub mod lerobot;
 pub mod media;
 pub mod rows;
+mod source_files;
 
 /// Call (or `use lakefeed_formats as _;`) from a binary so the linker keeps the built-in formats.
 pub fn link() {}

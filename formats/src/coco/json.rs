@@ -1,12 +1,8 @@
 //! COCO annotation files: typed views and loading with line/column errors.
 
-use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
-
-use lakefeed_core::{Error, Result};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+
+pub use crate::source_files::{load, require_dir};
 
 /// An entry of `images`.
 #[derive(Debug, Clone, Deserialize)]
@@ -96,31 +92,4 @@ pub struct Caption {
 pub struct Captions {
     /// The captions, in file order.
     pub annotations: Vec<Caption>,
-}
-
-/// Reads and parses a JSON file; a syntax or shape error names the file, line and column.
-pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let file = File::open(path).map_err(|e| Error::from_io(path, &e))?;
-    serde_json::from_reader(BufReader::with_capacity(1 << 20, file)).map_err(|e| {
-        Error::bad_source(
-            path,
-            format!("line {}, column {}: {e}", e.line(), e.column()),
-        )
-    })
-}
-
-/// A directory that must exist, else an error before any row.
-pub fn require_dir(path: &Path, what: &str) -> Result<()> {
-    if path.is_dir() {
-        Ok(())
-    } else if path.exists() {
-        Err(Error::bad_source(
-            path,
-            format!("{what} is not a directory"),
-        ))
-    } else {
-        Err(Error::FileNotFound {
-            path: path.to_path_buf(),
-        })
-    }
 }
