@@ -95,3 +95,117 @@ fn unsupported_layouts_and_missing_datasets_say_why() {
         "{err}"
     );
 }
+
+/// Ingests `lerobot-frames` of `dir` with extra `--opt`s; returns the CLI output.
+fn frames(store: &std::path::Path, dir: &std::path::Path, opts: &[&str]) -> String {
+    let mut args = vec![
+        "ingest".to_string(),
+        "frames".into(),
+        "--format".into(),
+        "lerobot-frames".into(),
+        "--opt".into(),
+        format!("dataset_dir={}", dir.display()),
+    ];
+    for o in opts {
+        args.push("--opt".into());
+        args.push((*o).to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(lakefeed(store, &args))
+}
+
+fn per_episode(store: &std::path::Path) -> Vec<(i64, i64)> {
+    let json = ok(lakefeed(
+        store,
+        &[
+            "query",
+            "SELECT episode_index AS e, count(*) AS n, count(DISTINCT id) AS ids FROM frames GROUP BY episode_index ORDER BY e",
+            "--output",
+            "json",
+        ],
+    ));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    for r in &rows {
+        assert_eq!(r["n"], r["ids"], "ids are unique per frame: {r}");
+    }
+    rows.iter()
+        .map(|r| (r["e"].as_i64().unwrap(), r["n"].as_i64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn frames_of_every_layout_match_the_episode_lengths() {
+    let f = fixtures();
+    // v2.1, a partial download: episodes 29 and 30 are on disk; the other 98 are reported, not fatal.
+    let d = tmp();
+    let store = d.path().join("s");
+    let dir = f.join("lerobot-v21/g1_pick_bottle_partial");
+    let out = frames(&store, &dir, &["chunk_start=0", "chunk_end=0"]);
+    assert!(out.contains("frames: 498 rows"), "{out}");
+    assert_eq!(out.matches("not on disk").count(), 98, "{out}");
+    assert_eq!(per_episode(&store), [(29, 221), (30, 277)]);
+    let cols = ok(lakefeed(
+        &store,
+        &["query", "SELECT * FROM frames LIMIT 1", "--output", "json"],
+    ));
+    let row: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(&cols).unwrap();
+    let state = row[0].keys().filter(|k| k.starts_with("state_")).count();
+    assert_eq!(
+        state,
+        26,
+        "26 state names from the nested list: {:?}",
+        row[0].keys()
+    );
+    // Running it again writes nothing new.
+    let again = frames(&store, &dir, &["chunk_start=0", "chunk_end=0"]);
+    assert!(again.contains("already present: 2 inputs"), "{again}");
+    assert_eq!(per_episode(&store), [(29, 221), (30, 277)]);
+
+    // v3.0: four episodes packed in one data file; names with dots become SQL-friendly columns.
+    let d = tmp();
+    let store = d.path().join("s");
+    frames(
+        &store,
+        &f.join("lerobot-v30/so101_record_test_no_videos"),
+        &[],
+    );
+    assert_eq!(
+        per_episode(&store),
+        [(0, 373), (1, 374), (2, 372), (3, 373)]
+    );
+    let out = ok(lakefeed(
+        &store,
+        &[
+            "query",
+            "SELECT count(action_shoulder_pan_pos) AS n FROM frames",
+            "--output",
+            "csv",
+        ],
+    ));
+    assert!(out.contains("1492"), "{out}");
+    // One episode picked.
+    let d = tmp();
+    let store = d.path().join("s");
+    frames(
+        &store,
+        &f.join("lerobot-v30/so101_record_test_no_videos"),
+        &["episodes=[2]"],
+    );
+    assert_eq!(per_episode(&store), [(2, 372)]);
+
+    // v3.0 with variable-length lists: the shape in info.json gives the element count.
+    let d = tmp();
+    let store = d.path().join("s");
+    frames(&store, &f.join("lerobot-v30/open50_episode0_partial"), &[]);
+    assert_eq!(per_episode(&store), [(0, 427)]);
+    let out = ok(lakefeed(
+        &store,
+        &[
+            "query",
+            "SELECT count(actions_right_hand_joint_10_pos) AS n FROM frames",
+            "--output",
+            "csv",
+        ],
+    ));
+    assert!(out.contains("427"), "{out}");
+}

@@ -30,6 +30,9 @@ pub struct Info {
     /// Frames the metadata describes.
     #[serde(default)]
     pub total_frames: Option<u64>,
+    /// Episodes per chunk (v2).
+    #[serde(default)]
+    pub chunks_size: Option<u64>,
     /// Template of data file paths.
     #[serde(default)]
     pub data_path: Option<String>,

@@ -1,0 +1,384 @@
+//! `lerobot-frames`: one row per frame, streamed from the dataset's data parquet files (the `parquet` crate's
+//! Arrow reader, whole columns at a time). Vector features are unpacked into one FLOAT column per element,
+//! named `{short}_{name}` from the feature's `names` (`observation.state` → `state_x`, …), or kept whole.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lakefeed_core::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use lakefeed_core::arrow::compute::cast;
+use lakefeed_core::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
+use lakefeed_core::ids::{IdSpace, stable_id};
+use lakefeed_core::inputs::{DoneSet, input_key, mark_done};
+use lakefeed_core::{Batches, Error, Format, IngestContext, Input, LogicalType, Result};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::info::Dataset;
+use super::layout::DataFile;
+
+/// Rows read from a data file at a time.
+const READ_ROWS: usize = 8192;
+
+/// The frames of a dataset's selected data files.
+#[derive(Debug)]
+pub struct Frames {
+    dataset: Dataset,
+    files: Vec<DataFile>,
+    /// Data files the metadata lists that are not on disk (reported as skipped: the files win).
+    missing: Vec<PathBuf>,
+    /// Episodes to keep (all when `None`).
+    episodes: Option<BTreeSet<i64>>,
+    keep_vectors: bool,
+    /// Identifies the dataset in row ids: a digest of its info.json.
+    dataset_id: String,
+    schema: Option<SchemaRef>,
+    keys: Vec<Option<String>>,
+}
+
+impl Frames {
+    /// Frames of `files`, keeping only `episodes` when given; vectors unpacked unless `keep_vectors`.
+    pub fn new(
+        dataset: Dataset,
+        files: Vec<DataFile>,
+        missing: Vec<PathBuf>,
+        episodes: Option<BTreeSet<i64>>,
+        keep_vectors: bool,
+    ) -> Result<Self> {
+        let info_path = dataset.path("meta/info.json");
+        let info_bytes = std::fs::read(&info_path).map_err(|e| Error::from_io(&info_path, &e))?;
+        let dataset_id = blake3::hash(&info_bytes).to_hex().to_string();
+        let schema = match files.first() {
+            Some(f) => Some(output_schema(
+                &dataset,
+                read_schema(&f.path)?.as_ref(),
+                keep_vectors,
+            )?),
+            None => None,
+        };
+        let keys = vec![None; files.len()];
+        Ok(Self {
+            dataset,
+            files,
+            missing,
+            episodes,
+            keep_vectors,
+            dataset_id,
+            schema,
+            keys,
+        })
+    }
+}
+
+fn read_schema(path: &PathBuf) -> Result<SchemaRef> {
+    let file = File::open(path).map_err(|e| Error::from_io(path, &e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| Error::bad_source(path, e.to_string()))?;
+    Ok(builder.schema().clone())
+}
+
+/// The names of a vector feature's elements: `names` as a flat list, a nested list, or a dict of lists.
+fn element_names(feature: Option<&serde_json::Value>, len: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    fn collect(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|i| collect(i, out)),
+            _ => {}
+        }
+    }
+    if let Some(n) = feature.and_then(|f| f.get("names")) {
+        collect(n, &mut names);
+    }
+    if names.len() == len {
+        names.iter().map(|n| sql_name(n)).collect()
+    } else {
+        (0..len).map(|i| i.to_string()).collect()
+    }
+}
+
+/// A name usable unquoted in SQL: letters, digits and `_` (`shoulder_pan.pos` → `shoulder_pan_pos`).
+fn sql_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `observation.state` → `state`.
+fn short(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+/// The length of a vector column (fixed-size lists declare it; variable lists take the feature's shape).
+fn vector_len(dataset: &Dataset, name: &str, dt: &DataType) -> Option<usize> {
+    match dt {
+        DataType::FixedSizeList(_, n) => Some(*n as usize),
+        DataType::List(_) | DataType::LargeList(_) => dataset
+            .info
+            .features
+            .get(name)
+            .and_then(|f| f.get("shape"))
+            .and_then(|s| s.get(0))
+            .and_then(serde_json::Value::as_u64)
+            .map(|n| n as usize),
+        _ => None,
+    }
+}
+
+/// The table's columns: `id`, then every data column, vectors unpacked into FLOAT columns (or kept as
+/// EMBEDDING-typed fixed-size lists).
+fn output_schema(dataset: &Dataset, data: &Schema, keep_vectors: bool) -> Result<SchemaRef> {
+    let mut fields = vec![LogicalType::Text.field("id", DataType::Utf8)];
+    for f in data.fields() {
+        match vector_len(dataset, f.name(), f.data_type()) {
+            Some(n) if keep_vectors => fields.push(
+                LogicalType::Embedding(Some(n as i32))
+                    .field(f.name(), lakefeed_core::types::vector_type(n as i32)),
+            ),
+            Some(n) => {
+                let names = element_names(dataset.info.features.get(f.name()), n);
+                for e in names {
+                    fields.push(Field::new(
+                        format!("{}_{e}", short(f.name())),
+                        DataType::Float32,
+                        true,
+                    ));
+                }
+            }
+            None => fields.push(f.as_ref().clone().with_nullable(true)),
+        }
+    }
+    Ok(Arc::new(Schema::new(fields)))
+}
+
+impl Frames {
+    /// One data batch as table rows.
+    fn convert(&self, schema: &SchemaRef, batch: &RecordBatch) -> Result<Option<RecordBatch>> {
+        let batch = match &self.episodes {
+            Some(keep) => {
+                let ep = episode_column(batch)?;
+                let mask: lakefeed_core::arrow::array::BooleanArray = ep
+                    .iter()
+                    .map(|e| Some(e.is_some_and(|e| keep.contains(&e))))
+                    .collect();
+                lakefeed_core::arrow::compute::filter_record_batch(batch, &mask)?
+            }
+            None => batch.clone(),
+        };
+        if batch.num_rows() == 0 {
+            return Ok(None);
+        }
+        let ep = episode_column(&batch)?;
+        let frame = batch
+            .column_by_name("frame_index")
+            .and_then(|c| c.as_primitive_opt::<Int64Type>());
+        let ids: StringArray = (0..batch.num_rows())
+            .map(|i| {
+                let f = frame.map_or(i as i64, |f| f.value(i));
+                Some(stable_id(
+                    IdSpace::named("lerobot"),
+                    format!("{}/{}/{f}", self.dataset_id, ep.value(i)).as_bytes(),
+                ))
+            })
+            .collect();
+        let mut cols: Vec<ArrayRef> = vec![Arc::new(ids)];
+        for f in batch.schema().fields() {
+            let col = batch.column_by_name(f.name()).cloned().unwrap_or_else(|| {
+                lakefeed_core::arrow::array::new_null_array(f.data_type(), batch.num_rows())
+            });
+            match vector_len(&self.dataset, f.name(), f.data_type()) {
+                Some(n) if self.keep_vectors => {
+                    cols.push(cast(&col, &lakefeed_core::types::vector_type(n as i32))?)
+                }
+                Some(n) => cols.extend(unpack(&col, n, f.name())?),
+                None => cols.push(col),
+            }
+        }
+        let out = RecordBatch::try_new(schema.clone(), cols).map_err(|e| {
+            Error::bad_source(
+                self.dataset.dir.clone(),
+                format!("data files disagree on columns: {e}"),
+            )
+        })?;
+        Ok(Some(out))
+    }
+}
+
+fn episode_column(batch: &RecordBatch) -> Result<&lakefeed_core::arrow::array::Int64Array> {
+    batch
+        .column_by_name("episode_index")
+        .and_then(|c| c.as_primitive_opt::<Int64Type>())
+        .ok_or_else(|| {
+            Error::Ingest("a LeRobot data file has no INT64 episode_index column".into())
+        })
+}
+
+/// A list column of `n` numbers per row as `n` FLOAT columns (a row of another length is an error naming it).
+fn unpack(col: &ArrayRef, n: usize, name: &str) -> Result<Vec<ArrayRef>> {
+    let (values, offsets): (ArrayRef, Vec<usize>) = match col.data_type() {
+        DataType::FixedSizeList(..) => {
+            let l = col.as_fixed_size_list();
+            (
+                l.values().clone(),
+                (0..=l.len()).map(|i| i * n + l.offset() * n).collect(),
+            )
+        }
+        DataType::List(_) => {
+            let l = col.as_list::<i32>();
+            (
+                l.values().clone(),
+                l.value_offsets().iter().map(|o| *o as usize).collect(),
+            )
+        }
+        DataType::LargeList(_) => {
+            let l = col.as_list::<i64>();
+            (
+                l.values().clone(),
+                l.value_offsets().iter().map(|o| *o as usize).collect(),
+            )
+        }
+        other => {
+            return Err(Error::Ingest(format!(
+                "feature '{name}' is {other}, not a vector"
+            )));
+        }
+    };
+    let values = cast(&values, &DataType::Float32)?;
+    let values = values.as_primitive::<lakefeed_core::arrow::datatypes::Float32Type>();
+    let rows = offsets.len() - 1;
+    let mut out: Vec<Vec<Option<f32>>> = vec![Vec::with_capacity(rows); n];
+    for r in 0..rows {
+        let (a, b) = (offsets[r], offsets[r + 1]);
+        if col.is_null(r) {
+            out.iter_mut().for_each(|c| c.push(None));
+            continue;
+        }
+        if b - a != n {
+            return Err(Error::Ingest(format!(
+                "feature '{name}' has {} values in a row; info.json says {n}",
+                b - a
+            )));
+        }
+        for (k, c) in out.iter_mut().enumerate() {
+            c.push(values.is_valid(a + k).then(|| values.value(a + k)));
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|c| Arc::new(lakefeed_core::arrow::array::Float32Array::from(c)) as ArrayRef)
+        .collect())
+}
+
+impl Format for Frames {
+    fn schema(&self) -> Option<SchemaRef> {
+        self.schema.clone()
+    }
+
+    /// Row ids are deterministic (dataset, episode, frame).
+    fn key(&self) -> Vec<String> {
+        vec!["id".to_string()]
+    }
+
+    /// One input per data file: its path, size and time, and the options that shape its rows.
+    fn inputs(&mut self) -> Result<Vec<Input>> {
+        let shaping = (
+            self.keep_vectors,
+            self.episodes.clone(),
+            self.dataset_id.clone(),
+        );
+        let mut out = Vec::new();
+        for (f, key) in self.files.iter().zip(self.keys.iter_mut()) {
+            let stat = std::fs::metadata(&f.path)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()));
+            let k = input_key(&format!("{}:{stat:?}", f.path.display()), &shaping);
+            *key = Some(k.clone());
+            out.push(Input {
+                key: k,
+                path: f.path.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn skip_inputs(&mut self, done: &DoneSet) {
+        let keep: Vec<bool> = self
+            .keys
+            .iter()
+            .map(|k| !k.as_ref().is_some_and(|k| done.contains(k)))
+            .collect();
+        let mut it = keep.iter();
+        self.files.retain(|_| *it.next().unwrap_or(&true));
+        let mut it = keep.iter();
+        self.keys.retain(|_| *it.next().unwrap_or(&true));
+    }
+
+    fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
+        for path in &self.missing {
+            ctx.skip(
+                path,
+                "listed by the dataset's metadata but not on disk (a partial download?)",
+            );
+        }
+        let Some(schema) = self.schema.clone() else {
+            return Ok(Box::new(std::iter::empty()));
+        };
+        let me = Arc::new(*self);
+        let mut file = 0usize;
+        let mut reader: Option<parquet::arrow::arrow_reader::ParquetRecordBatchReader> = None;
+        Ok(Box::new(std::iter::from_fn(move || {
+            loop {
+                if reader.is_none() {
+                    let f = me.files.get(file)?;
+                    let opened = File::open(&f.path)
+                        .map_err(|e| Error::from_io(&f.path, &e))
+                        .and_then(|h| {
+                            ParquetRecordBatchReaderBuilder::try_new(h)
+                                .and_then(|b| b.with_batch_size(READ_ROWS).build())
+                                .map_err(|e| Error::bad_source(&f.path, e.to_string()))
+                        });
+                    match opened {
+                        Ok(r) => reader = Some(r),
+                        Err(e) => {
+                            file = me.files.len();
+                            return Some(Err(e));
+                        }
+                    }
+                }
+                let next = reader.as_mut().and_then(Iterator::next);
+                match next {
+                    Some(Ok(b)) => match me.convert(&schema, &b) {
+                        Ok(Some(rows)) => return Some(Ok(rows)),
+                        Ok(None) => continue,
+                        Err(e) => return Some(Err(e)),
+                    },
+                    Some(Err(e)) => {
+                        let path = me.files[file].path.clone();
+                        file = me.files.len();
+                        return Some(Err(Error::bad_source(path, e.to_string())));
+                    }
+                    None => {
+                        // The file is done: an empty batch marks its input complete.
+                        reader = None;
+                        let key = me.keys.get(file).cloned().flatten();
+                        file += 1;
+                        if let Some(k) = key {
+                            return Some(Ok(mark_done(
+                                RecordBatch::new_empty(schema.clone()),
+                                &[k],
+                            )));
+                        }
+                    }
+                }
+            }
+        })))
+    }
+}
