@@ -209,3 +209,76 @@ fn frames_of_every_layout_match_the_episode_lengths() {
     ));
     assert!(out.contains("427"), "{out}");
 }
+
+#[test]
+fn droid_feature_names_give_the_seeds_columns() {
+    let d = tmp();
+    let ds = d.path().join("droid");
+    std::fs::create_dir_all(ds.join("meta")).unwrap();
+    std::fs::create_dir_all(ds.join("data/chunk-000")).unwrap();
+    let state = ["x", "y", "z", "roll", "pitch", "yaw", "pad", "gripper"];
+    let action = ["x", "y", "z", "roll", "pitch", "yaw", "gripper"];
+    let info = serde_json::json!({
+        "codebase_version": "v2.1", "fps": 15, "chunks_size": 1000,
+        "data_path": "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet",
+        "features": {
+            "observation.state": {"dtype": "float32", "shape": [8], "names": state},
+            "action": {"dtype": "float32", "shape": [7], "names": {"motors": action}},
+        }
+    });
+    write(&ds.join("meta"), "info.json", &info.to_string());
+    write(
+        &ds.join("meta"),
+        "episodes.jsonl",
+        "{\"episode_index\": 0, \"tasks\": [\"t\"], \"length\": 5}\n",
+    );
+    let script = format!(
+        r#"
+import pyarrow as pa, pyarrow.parquet as pq
+n = 5
+state = pa.FixedSizeListArray.from_arrays(pa.array([float(i) for i in range(8 * n)], pa.float32()), 8)
+action = pa.FixedSizeListArray.from_arrays(pa.array([float(i) for i in range(7 * n)], pa.float32()), 7)
+t = pa.table({{"observation.state": state, "action": action,
+    "timestamp": pa.array([i / 15 for i in range(n)], pa.float32()),
+    "frame_index": list(range(n)), "episode_index": [0] * n, "index": list(range(n)), "task_index": [0] * n}})
+pq.write_table(t, "{}")
+"#,
+        ds.join("data/chunk-000/episode_000000.parquet").display()
+    );
+    let out = std::process::Command::new(crate::common::python())
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = d.path().join("s");
+    frames(&store, &ds, &[]);
+    let json = ok(lakefeed(
+        &store,
+        &[
+            "query",
+            "SELECT * FROM frames ORDER BY frame_index",
+            "--output",
+            "json",
+        ],
+    ));
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.len(), 5);
+    let cols: Vec<&String> = rows[0].keys().collect();
+    let want: Vec<String> = state
+        .iter()
+        .map(|n| format!("state_{n}"))
+        .chain(action.iter().map(|n| format!("action_{n}")))
+        .collect();
+    for w in &want {
+        assert!(cols.contains(&w), "{w} missing from {cols:?}");
+    }
+    // Values land in the right columns: row 1's state is 8..16, its action 7..14.
+    assert_eq!(rows[1]["state_x"], serde_json::json!(8.0));
+    assert_eq!(rows[1]["state_gripper"], serde_json::json!(15.0));
+    assert_eq!(rows[1]["action_gripper"], serde_json::json!(13.0));
+}
