@@ -6,6 +6,7 @@ mod coco_panoptic;
 pub mod files;
 pub mod lerobot;
 pub mod media;
+mod ordered;
 pub mod rows;
 mod source_files;
 

@@ -4,7 +4,6 @@
 mod chunker;
 mod image;
 mod kind;
-mod ordered;
 mod paths;
 mod pdf;
 mod table;
@@ -25,8 +24,8 @@ use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::ordered::{Job, Msg, Ordered, Sink};
 pub use kind::Kind;
-use ordered::{Job, Msg, Ordered, Sink};
 use table::Row;
 
 /// Options of the `files` format.

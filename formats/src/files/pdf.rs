@@ -10,8 +10,8 @@ use image::{DynamicImage, ImageEncoder};
 use lakefeed_core::{Error, Result};
 use pdfium_render::prelude::*;
 
-use super::ordered::{Msg, Sink};
 use super::table::Row;
+use crate::ordered::{Msg, Sink};
 
 /// Environment variable naming the directory that holds `libpdfium.so`.
 pub const PDFIUM_DIR_ENV: &str = "LAKEFEED_PDFIUM_DIR";

@@ -5,8 +5,8 @@ use std::io::Read;
 use std::path::Path;
 
 pub use super::chunker::{ChunkStream, Chunker};
-use super::ordered::{Msg, Sink};
 use super::table::Row;
+use crate::ordered::{Msg, Sink};
 
 /// Bytes read at a time.
 const READ_BYTES: usize = 1 << 20;

@@ -15,8 +15,8 @@ use ffmpeg::software::scaling;
 use ffmpeg::{Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
-use super::ordered::{Msg, Sink};
 use super::table::Row;
+use crate::ordered::{Msg, Sink};
 
 /// The box video thumbnails fit.
 pub const THUMB_BOX: (u32, u32) = (320, 180);

@@ -11,15 +11,18 @@ use lakefeed_core::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringA
 use lakefeed_core::arrow::compute::cast;
 use lakefeed_core::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use lakefeed_core::ids::{IdSpace, stable_id};
-use lakefeed_core::inputs::{DoneSet, input_key, mark_done};
+use lakefeed_core::inputs::{DoneSet, input_key};
 use lakefeed_core::{Batches, Error, Format, IngestContext, Input, LogicalType, Result};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::info::Dataset;
 use super::layout::DataFile;
+use crate::ordered::{Job, Msg, Ordered, Sink};
 
 /// Rows read from a data file at a time.
 const READ_ROWS: usize = 8192;
+/// Bytes of a file's rows held back before they are passed on (a file failing within them is skipped whole).
+const HOLD_BYTES: usize = 32 << 20;
 
 /// The frames of a dataset's selected data files.
 #[derive(Debug)]
@@ -321,6 +324,8 @@ impl Format for Frames {
         self.keys.retain(|_| *it.next().unwrap_or(&true));
     }
 
+    /// Data files are read in parallel (a few at a time, one thread each) and their rows come out in file order;
+    /// a file that cannot be read is skipped with its reason.
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
         for path in &self.missing {
             ctx.skip(
@@ -332,53 +337,60 @@ impl Format for Frames {
             return Ok(Box::new(std::iter::empty()));
         };
         let me = Arc::new(*self);
-        let mut file = 0usize;
-        let mut reader: Option<parquet::arrow::arrow_reader::ParquetRecordBatchReader> = None;
-        Ok(Box::new(std::iter::from_fn(move || {
-            loop {
-                if reader.is_none() {
-                    let f = me.files.get(file)?;
-                    let opened = File::open(&f.path)
-                        .map_err(|e| Error::from_io(&f.path, &e))
-                        .and_then(|h| {
-                            ParquetRecordBatchReaderBuilder::try_new(h)
-                                .and_then(|b| b.with_batch_size(READ_ROWS).build())
-                                .map_err(|e| Error::bad_source(&f.path, e.to_string()))
-                        });
-                    match opened {
-                        Ok(r) => reader = Some(r),
-                        Err(e) => {
-                            file = me.files.len();
-                            return Some(Err(e));
-                        }
+        let jobs: Vec<(PathBuf, Option<String>, Job)> = me
+            .files
+            .iter()
+            .zip(&me.keys)
+            .map(|(f, key)| {
+                let (me, schema, path) = (me.clone(), schema.clone(), f.path.clone());
+                let job: Job = Box::new(move |sink: &Sink| me.read_file(&path, &schema, sink));
+                (f.path.clone(), key.clone(), job)
+            })
+            .collect();
+        let window = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .max(2);
+        Ok(Box::new(Ordered::new(
+            jobs,
+            window,
+            HOLD_BYTES,
+            schema,
+            ctx.clone(),
+        )))
+    }
+}
+
+impl Frames {
+    /// Sends one data file's rows as parts, or the reason it cannot be read.
+    fn read_file(&self, path: &std::path::Path, schema: &SchemaRef, sink: &Sink) {
+        let reader = File::open(path).map_err(|e| e.to_string()).and_then(|h| {
+            ParquetRecordBatchReaderBuilder::try_new(h)
+                .and_then(|b| b.with_batch_size(READ_ROWS).build())
+                .map_err(|e| format!("unreadable parquet: {e}"))
+        });
+        let reader = match reader {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = sink.send(Msg::Skip(e));
+                return;
+            }
+        };
+        for batch in reader {
+            let rows = batch
+                .map_err(|e| format!("unreadable parquet: {e}"))
+                .and_then(|b| self.convert(schema, &b).map_err(|e| e.to_string()));
+            match rows {
+                Ok(Some(rows)) => {
+                    if sink.send(Msg::Part(rows)).is_err() {
+                        return;
                     }
                 }
-                let next = reader.as_mut().and_then(Iterator::next);
-                match next {
-                    Some(Ok(b)) => match me.convert(&schema, &b) {
-                        Ok(Some(rows)) => return Some(Ok(rows)),
-                        Ok(None) => continue,
-                        Err(e) => return Some(Err(e)),
-                    },
-                    Some(Err(e)) => {
-                        let path = me.files[file].path.clone();
-                        file = me.files.len();
-                        return Some(Err(Error::bad_source(path, e.to_string())));
-                    }
-                    None => {
-                        // The file is done: an empty batch marks its input complete.
-                        reader = None;
-                        let key = me.keys.get(file).cloned().flatten();
-                        file += 1;
-                        if let Some(k) = key {
-                            return Some(Ok(mark_done(
-                                RecordBatch::new_empty(schema.clone()),
-                                &[k],
-                            )));
-                        }
-                    }
+                Ok(None) => {}
+                Err(e) => {
+                    let _ = sink.send(Msg::Skip(e));
+                    return;
                 }
             }
-        })))
+        }
     }
 }
