@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use lakefeed_core::arrow::array::AsArray;
@@ -13,6 +12,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
 
 use super::info::{Dataset, Layout};
+use crate::source_files::load_jsonl;
 
 /// A data file of the selection.
 #[derive(Debug, Clone)]
@@ -93,19 +93,8 @@ struct EpisodeLine {
 }
 
 fn v2_episodes(ds: &Dataset) -> Result<Vec<i64>> {
-    let path = ds.path("meta/episodes.jsonl");
-    let file = File::open(&path).map_err(|e| Error::from_io(&path, &e))?;
-    let mut out = Vec::new();
-    for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| Error::from_io(&path, &e))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let e: EpisodeLine = serde_json::from_str(&line)
-            .map_err(|e| Error::bad_source(&path, format!("line {}: {e}", n + 1)))?;
-        out.push(e.episode_index);
-    }
-    Ok(out)
+    let lines: Vec<EpisodeLine> = load_jsonl(&ds.path("meta/episodes.jsonl"))?;
+    Ok(lines.into_iter().map(|e| e.episode_index).collect())
 }
 
 /// (episode, data chunk, data file) of every episode in `meta/episodes/**.parquet`.

@@ -2,7 +2,6 @@
 //! `meta/tasks.parquet` (v3, a pandas frame whose index holds the task text).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 
 use lakefeed_core::arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
@@ -12,6 +11,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
 
 use super::info::{Dataset, Layout};
+use crate::source_files::load_jsonl;
 
 /// The tasks table's columns.
 pub fn schema() -> SchemaRef {
@@ -50,18 +50,8 @@ struct TaskLine {
 }
 
 fn read_jsonl(dataset: &Dataset) -> Result<Vec<(i64, String)>> {
-    let path = dataset.path("meta/tasks.jsonl");
-    let file = File::open(&path).map_err(|e| Error::from_io(&path, &e))?;
-    let mut out = Vec::new();
-    for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| Error::from_io(&path, &e))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let t: TaskLine = serde_json::from_str(&line)
-            .map_err(|e| Error::bad_source(&path, format!("line {}: {e}", n + 1)))?;
-        out.push((t.task_index, t.task));
-    }
+    let lines: Vec<TaskLine> = load_jsonl(&dataset.path("meta/tasks.jsonl"))?;
+    let mut out: Vec<(i64, String)> = lines.into_iter().map(|t| (t.task_index, t.task)).collect();
     out.sort_by_key(|(i, _)| *i);
     Ok(out)
 }
