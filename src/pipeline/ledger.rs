@@ -89,12 +89,6 @@ pub(super) fn record(
     if inputs.is_empty() {
         return Ok(());
     }
-    if store.table_schema(LEDGER_TABLE)?.is_none() {
-        match store.create_table(LEDGER_TABLE, schema()) {
-            Ok(()) | Err(Error::TableExists(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
     let n = inputs.len();
     let cols: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(vec![table; n])),
@@ -103,7 +97,19 @@ pub(super) fn record(
         Arc::new(StringArray::from_iter_values(inputs.values())),
     ];
     let batch = RecordBatch::try_new(schema(), cols)?;
-    super::writer::retrying(table, || store.append(LEDGER_TABLE, vec![batch.clone()]))
+    let append =
+        || super::writer::retrying(table, || store.append(LEDGER_TABLE, vec![batch.clone()]));
+    match append() {
+        // The first record of the store creates the ledger (one look-up, not one per commit).
+        Err(e) if e.is_not_found() => {
+            match store.create_table(LEDGER_TABLE, schema()) {
+                Ok(()) | Err(Error::TableExists(_)) => {}
+                Err(e) => return Err(e),
+            }
+            append()
+        }
+        other => other,
+    }
 }
 
 /// Forgets every record of `table` (it was dropped).

@@ -21,24 +21,12 @@ pub enum Layout {
 pub struct Info {
     /// `v2.0`, `v2.1` or `v3.0`.
     pub codebase_version: String,
-    /// Frames per second.
-    #[serde(default)]
-    pub fps: Option<f64>,
-    /// Episodes the metadata describes (a partial download may hold fewer).
-    #[serde(default)]
-    pub total_episodes: Option<u64>,
-    /// Frames the metadata describes.
-    #[serde(default)]
-    pub total_frames: Option<u64>,
     /// Episodes per chunk (v2).
     #[serde(default)]
     pub chunks_size: Option<u64>,
     /// Template of data file paths.
     #[serde(default)]
     pub data_path: Option<String>,
-    /// Template of video file paths.
-    #[serde(default)]
-    pub video_path: Option<String>,
     /// Feature name → its description (dtype, shape, names).
     #[serde(default)]
     pub features: serde_json::Map<String, serde_json::Value>,

@@ -19,8 +19,6 @@ use crate::source_files::load_jsonl;
 pub struct DataFile {
     /// Its path.
     pub path: PathBuf,
-    /// Its chunk.
-    pub chunk: u64,
 }
 
 /// Which data files to read: a chunk range (inclusive) and an episode list.
@@ -76,10 +74,10 @@ pub fn data_files(ds: &Dataset, sel: &Selection) -> Result<(Vec<DataFile>, Vec<P
         }
     }
     let (mut found, mut missing) = (Vec::new(), Vec::new());
-    for ((chunk, _), values) in wanted {
+    for (_, values) in wanted {
         let path = ds.path(&render(&template, &values)?);
         if path.is_file() {
-            found.push(DataFile { path, chunk });
+            found.push(DataFile { path });
         } else {
             missing.push(path);
         }

@@ -36,11 +36,6 @@ impl Tasks {
         };
         Ok(Self { tasks })
     }
-
-    /// (task_index, task), in index order.
-    pub fn list(&self) -> &[(i64, String)] {
-        &self.tasks
-    }
 }
 
 #[derive(Deserialize)]
