@@ -9,6 +9,7 @@ mod coco;
 mod engine;
 mod files;
 mod lerobot;
+mod lerobot_episodes;
 mod manifest;
 mod python;
 mod registry;

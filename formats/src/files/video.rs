@@ -5,35 +5,20 @@
 //! Segments are MP4 with the index at the front (`+faststart`); when MP4 cannot hold a stream's codec the
 //! segment keeps the source's container. Times are seconds from the first video timestamp.
 
-use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::path::Path;
 
-use ffmpeg::codec::Id;
-use ffmpeg::format::context::{Input, Output};
+use ffmpeg::Packet;
+use ffmpeg::format::context::Input;
 use ffmpeg::media::Type;
 use ffmpeg::software::scaling;
-use ffmpeg::{Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
 use super::table::Row;
+use crate::media::video::{CopyWriter, Muxer, Preroll, StreamMap, TempDir, init};
 use crate::ordered::{Msg, Sink};
 
 /// The box video thumbnails fit.
 pub const THUMB_BOX: (u32, u32) = (320, 180);
-
-fn init() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        let _ = ffmpeg::init();
-        // FFmpeg's own log is noise next to our typed skips; LAKEFEED_FFMPEG_LOG=1 shows it for debugging.
-        let level = if std::env::var_os("LAKEFEED_FFMPEG_LOG").is_some() {
-            ffmpeg::util::log::Level::Info
-        } else {
-            ffmpeg::util::log::Level::Fatal
-        };
-        ffmpeg::util::log::set_level(level);
-    });
-}
 
 /// Segments `path`, emitting one row per segment. Failures become a `Skip` on `sink`.
 pub fn process(
@@ -46,11 +31,6 @@ pub fn process(
     if let Err(reason) = segment(path, segment_seconds, emit) {
         let _ = sink.send(Msg::Skip(reason));
     }
-}
-
-struct StreamMap {
-    input: usize,
-    time_base: Rational,
 }
 
 fn segment(
@@ -79,8 +59,8 @@ fn segment(
             time_base: s.time_base(),
         })
         .collect();
-    let mut muxer = choose_muxer(path, &ictx, &streams);
-    let tmp = tempdir()?;
+    let mut muxer = Muxer::choose(path, &ictx, &streams);
+    let tmp = TempDir::new()?;
 
     let mut seg: Option<Segment> = None;
     let mut index = 0i64;
@@ -113,23 +93,23 @@ fn segment(
             };
             if cut {
                 if let Some(done) = seg.take() {
-                    let row = done.finish(rel, &name, &mut thumbs)?;
+                    let row = done.finish(rel, &mut thumbs)?;
                     if !emit(vec![row]) {
                         return Ok(());
                     }
                     index += 1;
                 }
-                let file = tmp.join(format!("seg{index:05}.{}", muxer.1));
-                let opened =
-                    match Segment::open(&file, &muxer.0, &ictx, &streams, index, rel, origin) {
-                        // MP4 may refuse a codec it lists (e.g. Vorbis is "experimental" there): keep the source's container.
-                        Err(_) if index == 0 && muxer.0 == "mp4" => {
-                            muxer = source_muxer(path);
-                            let file = tmp.join(format!("seg{index:05}.{}", muxer.1));
-                            Segment::open(&file, &muxer.0, &ictx, &streams, index, rel, origin)?
-                        }
-                        other => other?,
-                    };
+                let file = tmp.join(&format!("seg{index:05}.{}", muxer.ext));
+                let opened = match Segment::open(&file, &muxer, &ictx, &streams, index, rel, origin)
+                {
+                    // MP4 may refuse a codec it lists (e.g. Vorbis is "experimental" there): keep the source's container.
+                    Err(_) if index == 0 && muxer == Muxer::mp4() => {
+                        muxer = Muxer::of_source(path);
+                        let file = tmp.join(&format!("seg{index:05}.{}", muxer.ext));
+                        Segment::open(&file, &muxer, &ictx, &streams, index, rel, origin)?
+                    }
+                    other => other?,
+                };
                 seg = Some(opened);
             }
             if let Some(s) = &mut seg {
@@ -137,7 +117,7 @@ fn segment(
             }
         }
         let Some(s) = &mut seg else { continue }; // audio before the first video packet
-        s.write(&mut packet, out_idx, tb)?;
+        s.writer.write(&mut packet, out_idx, tb)?;
     }
     let Some(last) = seg else {
         return Err("no video packets".into());
@@ -154,7 +134,7 @@ fn segment(
     } else {
         last_end
     };
-    let row = last.finish(end, &name, &mut thumbs)?;
+    let row = last.finish(end, &mut thumbs)?;
     emit(vec![row]);
     Ok(())
 }
@@ -195,155 +175,42 @@ fn whole_file(
     Ok(())
 }
 
-/// The muxer and file extension for segments: MP4 when it can hold every stream, else the source's container.
-fn choose_muxer(path: &Path, ictx: &Input, streams: &[StreamMap]) -> (String, String) {
-    let ids: Vec<Id> = streams
-        .iter()
-        .filter_map(|s| ictx.stream(s.input))
-        .map(|s| s.parameters().id())
-        .collect();
-    if ids.iter().all(|id| muxer_holds("mp4", *id)) {
-        return ("mp4".into(), "mp4".into());
-    }
-    source_muxer(path)
-}
-
-/// The muxer matching the source's container (by extension), and the segment file extension.
-fn source_muxer(path: &Path) -> (String, String) {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("mkv")
-        .to_ascii_lowercase();
-    let muxer = match ext.as_str() {
-        "mov" => "mov",
-        "webm" => "webm",
-        "avi" => "avi",
-        "mp4" => "mov",
-        _ => "matroska",
-    };
-    let ext = if muxer == "matroska" {
-        "mkv".to_string()
-    } else if ext == "mp4" {
-        "mov".into()
-    } else {
-        ext
-    };
-    (muxer.into(), ext)
-}
-
-fn muxer_holds(muxer: &str, id: Id) -> bool {
-    let Ok(name) = std::ffi::CString::new(muxer) else {
-        return false;
-    };
-    // SAFETY: av_guess_format reads a NUL-terminated name and returns a static muxer or null; avformat_query_codec
-    // only reads the muxer's tables.
-    unsafe {
-        let fmt = ffmpeg::ffi::av_guess_format(name.as_ptr(), std::ptr::null(), std::ptr::null());
-        !fmt.is_null()
-            && ffmpeg::ffi::avformat_query_codec(
-                fmt,
-                id.into(),
-                ffmpeg::ffi::FF_COMPLIANCE_NORMAL as _,
-            ) == 1
-    }
-}
-
 /// One segment being written.
 struct Segment {
-    file: PathBuf,
-    octx: Output,
+    writer: CopyWriter,
     index: i64,
     start: f64,
-    /// Per output stream: the timestamp subtracted (in the stream's time base) and the output time base.
-    offsets: Vec<(i64, Rational)>,
-    /// Last dts written per output stream: a coarser output time base can merge timestamps, which muxers reject.
-    last_dts: Vec<Option<i64>>,
 }
 
 impl Segment {
+    /// Opens segment `index` starting `start` seconds after the first video timestamp `origin`.
     fn open(
         file: &Path,
-        muxer: &str,
+        muxer: &Muxer,
         ictx: &Input,
         streams: &[StreamMap],
         index: i64,
         start: f64,
         origin: f64,
     ) -> Result<Self, String> {
-        let mut octx = ffmpeg::format::output_as(file, muxer)
-            .map_err(|e| format!("cannot create segment: {e}"))?;
-        for s in streams {
-            let ist = ictx.stream(s.input).ok_or("stream vanished")?;
-            let mut ost = octx
-                .add_stream(ffmpeg::encoder::find(Id::None))
-                .map_err(|e| e.to_string())?;
-            ost.set_parameters(ist.parameters());
-            if muxer == "mp4" {
-                // SAFETY: clearing the codec tag of parameters we own lets the MP4 muxer pick its own tag.
-                unsafe { (*ost.parameters().as_mut_ptr()).codec_tag = 0 };
-            }
-            ost.set_time_base(s.time_base);
-        }
-        let mut opts = Dictionary::new();
-        if muxer == "mp4" || muxer == "mov" {
-            opts.set("movflags", "+faststart");
-        }
-        opts.set("avoid_negative_ts", "make_zero");
-        octx.write_header_with(opts)
-            .map_err(|e| format!("cannot start segment: {e}"))?;
         let abs = origin + start;
-        let offsets = streams
+        let offsets: Vec<i64> = streams
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let otb = octx.stream(i).map(|o| o.time_base()).unwrap_or(s.time_base);
-                ((abs / f64::from(s.time_base)).round() as i64, otb)
-            })
+            .map(|s| (abs / f64::from(s.time_base)).round() as i64)
             .collect();
-        let last_dts = vec![None; streams.len()];
+        let writer = CopyWriter::open(file, muxer, ictx, streams, &offsets, Preroll::Shift)?;
         Ok(Self {
-            file: file.to_path_buf(),
-            octx,
+            writer,
             index,
             start,
-            offsets,
-            last_dts,
         })
     }
 
-    fn write(&mut self, packet: &mut Packet, out_idx: usize, tb: Rational) -> Result<(), String> {
-        let (offset, otb) = self.offsets[out_idx];
-        if let Some(p) = packet.pts() {
-            packet.set_pts(Some(p - offset));
-        }
-        if let Some(d) = packet.dts() {
-            packet.set_dts(Some(d - offset));
-        }
-        packet.rescale_ts(tb, otb);
-        if let (Some(d), Some(last)) = (packet.dts(), self.last_dts[out_idx])
-            && d <= last
-        {
-            packet.set_dts(Some(last + 1));
-            packet.set_pts(packet.pts().map(|p| p.max(last + 1)));
-        }
-        if packet.dts().is_some() {
-            self.last_dts[out_idx] = packet.dts();
-        }
-        packet.set_stream(out_idx);
-        packet.set_position(-1);
-        packet
-            .write_interleaved(&mut self.octx)
-            .map_err(|e| format!("writing segment {} failed: {e}", self.index))
-    }
-
-    fn finish(mut self, end: f64, _name: &str, thumbs: &mut Thumbnailer) -> Result<Row, String> {
-        self.octx
-            .write_trailer()
-            .map_err(|e| format!("finishing segment {} failed: {e}", self.index))?;
-        drop(self.octx);
-        let bytes = std::fs::read(&self.file).map_err(|e| format!("reading segment back: {e}"))?;
-        let _ = std::fs::remove_file(&self.file);
+    fn finish(self, end: f64, thumbs: &mut Thumbnailer) -> Result<Row, String> {
+        let bytes = self
+            .writer
+            .finish()
+            .map_err(|e| format!("segment {}: {e}", self.index))?;
         let (start, end) = (round3(self.start), round3(end.max(self.start)));
         Ok(Row {
             chunk_index: Some(self.index),
@@ -362,29 +229,6 @@ impl Segment {
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-/// A per-file temporary folder for segments, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn join(&self, name: String) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir() -> Result<TempDir, String> {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("lakefeed-video-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-    Ok(TempDir(dir))
 }
 
 /// Decodes the first frame of each segment into a JPEG thumbnail.

@@ -16,7 +16,7 @@ use lakefeed_core::{Batches, Error, Format, IngestContext, Input, LogicalType, R
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::info::Dataset;
-use super::layout::DataFile;
+use super::layout::{DataFile, Present};
 use crate::ordered::{Job, Msg, Ordered, Sink};
 
 /// Rows read from a data file at a time.
@@ -31,6 +31,8 @@ pub struct Frames {
     files: Vec<DataFile>,
     /// Data files the metadata lists that are not on disk (reported as skipped: the files win).
     missing: Vec<PathBuf>,
+    /// Where the metadata and the files disagree, for the report.
+    disagreement: Option<String>,
     /// Episodes to keep (all when `None`).
     episodes: Option<BTreeSet<i64>>,
     keep_vectors: bool,
@@ -41,17 +43,17 @@ pub struct Frames {
 }
 
 impl Frames {
-    /// Frames of `files`, keeping only `episodes` when given; vectors unpacked unless `keep_vectors`.
+    /// Frames of the present data files, keeping only `episodes` when given; vectors unpacked unless
+    /// `keep_vectors`.
     pub fn new(
         dataset: Dataset,
-        files: Vec<DataFile>,
-        missing: Vec<PathBuf>,
+        present: Present,
         episodes: Option<BTreeSet<i64>>,
         keep_vectors: bool,
     ) -> Result<Self> {
-        let info_path = dataset.path("meta/info.json");
-        let info_bytes = std::fs::read(&info_path).map_err(|e| Error::from_io(&info_path, &e))?;
-        let dataset_id = blake3::hash(&info_bytes).to_hex().to_string();
+        let dataset_id = dataset_id(&dataset)?;
+        let disagreement = present.disagreement();
+        let (files, missing) = (present.files, present.missing);
         let schema = match files.first() {
             Some(f) => Some(output_schema(
                 &dataset,
@@ -65,6 +67,7 @@ impl Frames {
             dataset,
             files,
             missing,
+            disagreement,
             episodes,
             keep_vectors,
             dataset_id,
@@ -72,6 +75,13 @@ impl Frames {
             keys,
         })
     }
+}
+
+/// Identifies a dataset in row ids: a digest of its info.json.
+pub(super) fn dataset_id(dataset: &Dataset) -> Result<String> {
+    let path = dataset.path("meta/info.json");
+    let bytes = std::fs::read(&path).map_err(|e| Error::from_io(&path, &e))?;
+    Ok(blake3::hash(&bytes).to_hex().to_string())
 }
 
 fn read_schema(path: &PathBuf) -> Result<SchemaRef> {
@@ -327,6 +337,9 @@ impl Format for Frames {
     /// Data files are read in parallel (a few at a time, one thread each) and their rows come out in file order;
     /// a file that cannot be read is skipped with its reason.
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
+        if let Some(note) = &self.disagreement {
+            ctx.warn(note.clone());
+        }
         for path in &self.missing {
             ctx.skip(
                 path,

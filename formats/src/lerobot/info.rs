@@ -27,6 +27,15 @@ pub struct Info {
     /// Template of data file paths.
     #[serde(default)]
     pub data_path: Option<String>,
+    /// Template of video file paths.
+    #[serde(default)]
+    pub video_path: Option<String>,
+    /// Episodes in the whole dataset.
+    #[serde(default)]
+    pub total_episodes: Option<u64>,
+    /// Frames per second.
+    #[serde(default)]
+    pub fps: Option<f64>,
     /// Feature name → its description (dtype, shape, names).
     #[serde(default)]
     pub features: serde_json::Map<String, serde_json::Value>,
@@ -65,6 +74,23 @@ impl Dataset {
             dir: dir.to_path_buf(),
             info,
             layout,
+        })
+    }
+
+    /// The camera features (dtype `video`), in info.json order.
+    pub fn video_keys(&self) -> Vec<String> {
+        self.info
+            .features
+            .iter()
+            .filter(|(_, f)| f.get("dtype").and_then(|d| d.as_str()) == Some("video"))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// A path template of info.json (`data_path`, `video_path`).
+    pub fn template(&self, name: &str, value: Option<&String>) -> Result<String> {
+        value.cloned().ok_or_else(|| {
+            Error::bad_source(self.path("meta/info.json"), format!("no {name} template"))
         })
     }
 

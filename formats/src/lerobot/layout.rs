@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use lakefeed_core::arrow::array::AsArray;
-use lakefeed_core::arrow::datatypes::Int64Type;
+use lakefeed_core::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array};
+use lakefeed_core::arrow::compute::cast;
+use lakefeed_core::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use lakefeed_core::{Error, Result};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
@@ -33,73 +34,206 @@ pub struct Selection {
 }
 
 impl Selection {
-    fn wants(&self, chunk: u64, episode: i64) -> bool {
+    /// A chunk range (inclusive) and an episode list; `None` selects all.
+    pub fn new(
+        chunk_start: Option<u64>,
+        chunk_end: Option<u64>,
+        episodes: Option<Vec<i64>>,
+    ) -> Self {
+        Self {
+            chunk_start,
+            chunk_end,
+            episodes: episodes.map(|e| e.into_iter().collect()),
+        }
+    }
+
+    pub fn wants(&self, chunk: u64, episode: i64) -> bool {
         self.chunk_start.is_none_or(|s| chunk >= s)
             && self.chunk_end.is_none_or(|e| chunk <= e)
             && self.episodes.as_ref().is_none_or(|e| e.contains(&episode))
     }
 }
 
-/// The selected data files that exist, and those the metadata lists but the directory lacks.
-pub fn data_files(ds: &Dataset, sel: &Selection) -> Result<(Vec<DataFile>, Vec<PathBuf>)> {
-    let template = ds
-        .info
-        .data_path
-        .clone()
-        .ok_or_else(|| Error::bad_source(ds.path("meta/info.json"), "no data_path template"))?;
-    // (chunk, file or episode) → the template's values.
-    let mut wanted: BTreeMap<(u64, i64), Vec<(&str, i64)>> = BTreeMap::new();
+/// What the metadata says about one episode.
+#[derive(Debug, Clone, Default)]
+pub struct EpisodeMeta {
+    /// Its index.
+    pub index: i64,
+    /// Its tasks, in order.
+    pub tasks: Vec<String>,
+    /// Its frame count.
+    pub length: Option<i64>,
+    /// The chunk of its data file.
+    pub chunk: u64,
+    /// Its data file's index in the chunk (v3), or the episode index (v2).
+    pub file: i64,
+    /// Per camera feature: where its frames are in a shared video file (v3 only).
+    pub videos: BTreeMap<String, VideoSpan>,
+}
+
+/// Where an episode's frames are in a v3 video file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VideoSpan {
+    /// The video file's chunk.
+    pub chunk: i64,
+    /// The video file's index in the chunk.
+    pub file: i64,
+    /// Start of the episode in the file (seconds).
+    pub from: f64,
+    /// End of the episode in the file (seconds, exclusive).
+    pub to: f64,
+}
+
+/// Every episode the metadata lists (v2 `meta/episodes.jsonl`, v3 `meta/episodes/**.parquet`).
+pub fn episodes(ds: &Dataset) -> Result<Vec<EpisodeMeta>> {
     match ds.layout {
         Layout::V2 => {
             let size = ds.info.chunks_size.unwrap_or(1000).max(1);
-            for ep in v2_episodes(ds)? {
-                let chunk = ep as u64 / size;
-                if sel.wants(chunk, ep) {
-                    wanted.insert(
-                        (chunk, ep),
-                        vec![("episode_chunk", chunk as i64), ("episode_index", ep)],
-                    );
-                }
-            }
+            let lines: Vec<EpisodeLine> = load_jsonl(&ds.path("meta/episodes.jsonl"))?;
+            Ok(lines
+                .into_iter()
+                .map(|e| EpisodeMeta {
+                    index: e.episode_index,
+                    tasks: e.tasks,
+                    length: e.length,
+                    chunk: e.episode_index.max(0) as u64 / size,
+                    file: e.episode_index,
+                    videos: BTreeMap::new(),
+                })
+                .collect())
         }
+        Layout::V3 => v3_episodes(ds),
+    }
+}
+
+/// The selected episodes whose data files are on disk, those files, and the data files the metadata lists but
+/// the directory lacks (a partial download: the files win).
+#[derive(Debug, Default)]
+pub struct Present {
+    /// Episodes with their data file.
+    pub episodes: Vec<EpisodeMeta>,
+    /// Their data files, in order.
+    pub files: Vec<DataFile>,
+    /// Listed data files that are not on disk.
+    pub missing: Vec<PathBuf>,
+    /// Episodes selected from the metadata.
+    pub selected: usize,
+    /// Episodes info.json declares in all (`total_episodes`).
+    pub declared: Option<u64>,
+    /// Episodes the metadata lists in all.
+    pub listed: usize,
+}
+
+impl Present {
+    /// A note for the report when the metadata and the files disagree.
+    pub fn disagreement(&self) -> Option<String> {
+        let mut notes = Vec::new();
+        if let Some(d) = self.declared.filter(|d| *d != self.listed as u64) {
+            notes.push(format!(
+                "meta/info.json declares {d} episodes but the episode metadata lists {}",
+                self.listed
+            ));
+        }
+        if self.episodes.len() != self.selected {
+            notes.push(format!(
+                "{} of the {} selected episodes have no data file here ({} files missing), so they are left out",
+                self.selected - self.episodes.len(),
+                self.selected,
+                self.missing.len()
+            ));
+        }
+        (!notes.is_empty()).then(|| notes.join("; "))
+    }
+}
+
+/// The selected episodes and data files that are present.
+pub fn present(ds: &Dataset, sel: &Selection) -> Result<Present> {
+    let template = ds.template("data_path", ds.info.data_path.as_ref())?;
+    let (chunk_name, file_name) = match ds.layout {
+        Layout::V2 => ("episode_chunk", "episode_index"),
+        Layout::V3 => ("chunk_index", "file_index"),
+    };
+    let all = episodes(ds)?;
+    let mut out = Present {
+        declared: ds.info.total_episodes,
+        listed: all.len(),
+        ..Present::default()
+    };
+    let mut seen: BTreeMap<(u64, i64), bool> = BTreeMap::new();
+    let mut chosen: Vec<EpisodeMeta> = all
+        .into_iter()
+        .filter(|e| sel.wants(e.chunk, e.index))
+        .collect();
+    chosen.sort_by_key(|e| (e.chunk, e.file, e.index));
+    out.selected = chosen.len();
+    for ep in chosen {
+        let at = (ep.chunk, ep.file);
+        let here = match seen.get(&at) {
+            Some(here) => *here,
+            None => {
+                let values = [
+                    (chunk_name, ep.chunk.to_string()),
+                    (file_name, ep.file.to_string()),
+                ];
+                let path = ds.path(&render(&template, &values)?);
+                let here = path.is_file();
+                if here {
+                    out.files.push(DataFile { path });
+                } else {
+                    out.missing.push(path);
+                }
+                seen.insert(at, here);
+                here
+            }
+        };
+        if here {
+            out.episodes.push(ep);
+        }
+    }
+    Ok(out)
+}
+
+/// The video file of `episode` for camera `key`.
+pub fn video_file(ds: &Dataset, episode: &EpisodeMeta, key: &str) -> Result<PathBuf> {
+    let template = ds.template("video_path", ds.info.video_path.as_ref())?;
+    let values: Vec<(&str, String)> = match ds.layout {
+        Layout::V2 => vec![
+            ("episode_chunk", episode.chunk.to_string()),
+            ("episode_index", episode.index.to_string()),
+            ("video_key", key.to_string()),
+        ],
         Layout::V3 => {
-            for (ep, chunk, file) in v3_episodes(ds)? {
-                if sel.wants(chunk as u64, ep) {
-                    wanted.insert(
-                        (chunk as u64, file),
-                        vec![("chunk_index", chunk), ("file_index", file)],
-                    );
-                }
-            }
+            let span = episode.videos.get(key).ok_or_else(|| {
+                Error::bad_source(
+                    ds.path("meta/episodes"),
+                    format!("episode {} has no videos/{key}/ columns", episode.index),
+                )
+            })?;
+            vec![
+                ("chunk_index", span.chunk.to_string()),
+                ("file_index", span.file.to_string()),
+                ("video_key", key.to_string()),
+            ]
         }
-    }
-    let (mut found, mut missing) = (Vec::new(), Vec::new());
-    for (_, values) in wanted {
-        let path = ds.path(&render(&template, &values)?);
-        if path.is_file() {
-            found.push(DataFile { path });
-        } else {
-            missing.push(path);
-        }
-    }
-    Ok((found, missing))
+    };
+    Ok(ds.path(&render(&template, &values)?))
 }
 
 #[derive(Deserialize)]
 struct EpisodeLine {
     episode_index: i64,
+    #[serde(default)]
+    tasks: Vec<String>,
+    #[serde(default)]
+    length: Option<i64>,
 }
 
-fn v2_episodes(ds: &Dataset) -> Result<Vec<i64>> {
-    let lines: Vec<EpisodeLine> = load_jsonl(&ds.path("meta/episodes.jsonl"))?;
-    Ok(lines.into_iter().map(|e| e.episode_index).collect())
-}
-
-/// (episode, data chunk, data file) of every episode in `meta/episodes/**.parquet`.
-fn v3_episodes(ds: &Dataset) -> Result<Vec<(i64, i64, i64)>> {
+/// The episodes of `meta/episodes/**.parquet`.
+fn v3_episodes(ds: &Dataset) -> Result<Vec<EpisodeMeta>> {
     let mut files = Vec::new();
     parquet_files(&ds.path("meta/episodes"), &mut files)?;
     files.sort();
+    let keys = ds.video_keys();
     let mut out = Vec::new();
     for path in files {
         let bad = |why: String| Error::bad_source(&path, why);
@@ -109,23 +243,126 @@ fn v3_episodes(ds: &Dataset) -> Result<Vec<(i64, i64, i64)>> {
             .map_err(|e| bad(e.to_string()))?;
         for batch in reader {
             let batch = batch.map_err(|e| bad(e.to_string()))?;
-            let col = |name: &str| {
-                batch
+            let int = |name: &str| -> Result<Int64Array> {
+                let c = batch
                     .column_by_name(name)
-                    .and_then(|c| c.as_primitive_opt::<Int64Type>())
-                    .ok_or_else(|| bad(format!("no INT64 column '{name}'")))
+                    .ok_or_else(|| bad(format!("no column '{name}'")))?;
+                let c =
+                    cast(c, &DataType::Int64).map_err(|e| bad(format!("column '{name}': {e}")))?;
+                Ok(c.as_primitive::<Int64Type>().clone())
+            };
+            let float = |name: &str| -> Result<Float64Array> {
+                let c = batch
+                    .column_by_name(name)
+                    .ok_or_else(|| bad(format!("no column '{name}'")))?;
+                let c = cast(c, &DataType::Float64)
+                    .map_err(|e| bad(format!("column '{name}': {e}")))?;
+                Ok(c.as_primitive::<Float64Type>().clone())
             };
             let (ep, chunk, file) = (
-                col("episode_index")?,
-                col("data/chunk_index")?,
-                col("data/file_index")?,
+                int("episode_index")?,
+                int("data/chunk_index")?,
+                int("data/file_index")?,
             );
+            let length = batch
+                .column_by_name("length")
+                .map(|_| int("length"))
+                .transpose()?;
+            let tasks = batch.column_by_name("tasks").map(task_lists);
+            let mut spans = Vec::new();
+            for key in &keys {
+                let col = |part: &str| format!("videos/{key}/{part}");
+                if batch.column_by_name(&col("from_timestamp")).is_none() {
+                    continue;
+                }
+                spans.push((
+                    key.clone(),
+                    int(&col("chunk_index"))?,
+                    int(&col("file_index"))?,
+                    float(&col("from_timestamp"))?,
+                    float(&col("to_timestamp"))?,
+                ));
+            }
             for i in 0..batch.num_rows() {
-                out.push((ep.value(i), chunk.value(i), file.value(i)));
+                out.push(EpisodeMeta {
+                    index: ep.value(i),
+                    tasks: tasks.as_ref().map(|t| t[i].clone()).unwrap_or_default(),
+                    length: length
+                        .as_ref()
+                        .filter(|l| l.is_valid(i))
+                        .map(|l| l.value(i)),
+                    chunk: chunk.value(i).max(0) as u64,
+                    file: file.value(i),
+                    videos: spans
+                        .iter()
+                        .map(|(k, c, f, a, b)| {
+                            let span = VideoSpan {
+                                chunk: c.value(i),
+                                file: f.value(i),
+                                from: a.value(i),
+                                to: b.value(i),
+                            };
+                            (k.clone(), span)
+                        })
+                        .collect(),
+                });
             }
         }
     }
     Ok(out)
+}
+
+/// Each row's tasks: a list of strings, or one string.
+fn task_lists(col: &ArrayRef) -> Vec<Vec<String>> {
+    let strings = |a: &dyn Array| -> Vec<String> {
+        cast(a, &DataType::Utf8)
+            .ok()
+            .map(|s| {
+                s.as_string::<i32>()
+                    .iter()
+                    .flatten()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match col.data_type() {
+        DataType::List(_) => {
+            let l = col.as_list::<i32>();
+            (0..l.len())
+                .map(|i| {
+                    if l.is_null(i) {
+                        Vec::new()
+                    } else {
+                        strings(l.value(i).as_ref())
+                    }
+                })
+                .collect()
+        }
+        DataType::LargeList(_) => {
+            let l = col.as_list::<i64>();
+            (0..l.len())
+                .map(|i| {
+                    if l.is_null(i) {
+                        Vec::new()
+                    } else {
+                        strings(l.value(i).as_ref())
+                    }
+                })
+                .collect()
+        }
+        _ => {
+            let all = cast(col, &DataType::Utf8).ok();
+            let s = all.as_ref().map(|a| a.as_string::<i32>());
+            (0..col.len())
+                .map(|i| {
+                    s.filter(|s| s.is_valid(i))
+                        .map(|s| vec![s.value(i).to_string()])
+                        .unwrap_or_default()
+                })
+                .collect()
+        }
+    }
 }
 
 fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -142,7 +379,7 @@ fn parquet_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// Fills a Python-style template: `{name}` and `{name:0Nd}`.
-fn render(template: &str, values: &[(&str, i64)]) -> Result<String> {
+fn render(template: &str, values: &[(&str, String)]) -> Result<String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -156,7 +393,7 @@ fn render(template: &str, values: &[(&str, i64)]) -> Result<String> {
         let value = values
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
+            .map(|(_, v)| v.as_str())
             .ok_or_else(|| {
                 Error::Ingest(format!(
                     "path template '{template}' uses an unknown field '{name}'"
@@ -167,7 +404,10 @@ fn render(template: &str, values: &[(&str, i64)]) -> Result<String> {
             .trim_end_matches('d')
             .parse()
             .unwrap_or(0);
-        out.push_str(&format!("{value:0width$}"));
+        match value.parse::<i64>() {
+            Ok(n) if width > 0 => out.push_str(&format!("{n:0width$}")),
+            _ => out.push_str(value),
+        }
         rest = &rest[close + 1..];
     }
     out.push_str(rest);
@@ -179,7 +419,11 @@ mod tests {
     #[test]
     fn python_style_templates() {
         let t = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet";
-        let got = super::render(t, &[("episode_chunk", 0), ("episode_index", 29)]).unwrap();
+        let values = [
+            ("episode_chunk", "0".into()),
+            ("episode_index", "29".into()),
+        ];
+        let got = super::render(t, &values).unwrap();
         assert_eq!(got, "data/chunk-000/episode_000029.parquet");
         assert!(super::render("x/{nope}", &[]).is_err());
     }

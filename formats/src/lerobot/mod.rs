@@ -1,6 +1,8 @@
 //! LeRobot datasets (§5.5): layouts v2.0, v2.1 and v3.0, read from `meta/info.json`. Registered formats:
-//! `lerobot-tasks` (one row per task) and `lerobot-frames` (one row per frame). Episodes are to come (issue 11).
+//! `lerobot-tasks` (one row per task), `lerobot-frames` (one row per frame) and `lerobot-episodes` (one row per
+//! episode with a video per camera).
 
+mod episodes;
 mod frames;
 mod info;
 mod layout;
@@ -10,9 +12,10 @@ use lakefeed_core::{Format, FormatDescriptor, FormatEnv, Result, options_schema,
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use episodes::Episodes;
 pub use frames::Frames;
 pub use info::{Dataset, Info, Layout};
-pub use layout::{DataFile, Selection};
+pub use layout::{DataFile, EpisodeMeta, Present, Selection, VideoSpan};
 pub use tasks::Tasks;
 
 /// Options of the LeRobot formats.
@@ -52,19 +55,49 @@ pub struct FramesOptions {
 fn build_frames(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {
     let o: FramesOptions = parse_options("lerobot-frames", options)?;
     let dataset = Dataset::open(&env.resolve(&o.dataset_dir))?;
-    let sel = Selection {
-        chunk_start: o.chunk_start,
-        chunk_end: o.chunk_end,
-        episodes: o.episodes.map(|e| e.into_iter().collect()),
-    };
-    let (files, missing) = layout::data_files(&dataset, &sel)?;
+    let sel = Selection::new(o.chunk_start, o.chunk_end, o.episodes);
+    let present = layout::present(&dataset, &sel)?;
     Ok(Box::new(Frames::new(
         dataset,
-        files,
-        missing,
+        present,
         sel.episodes,
         o.keep_vectors,
     )?))
+}
+
+/// Options of `lerobot-episodes`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EpisodesOptions {
+    /// The dataset's root directory (holding `meta/info.json`).
+    pub dataset_dir: String,
+    /// First chunk to read.
+    #[serde(default)]
+    pub chunk_start: Option<u64>,
+    /// Last chunk to read (inclusive).
+    #[serde(default)]
+    pub chunk_end: Option<u64>,
+    /// Only these episodes.
+    #[serde(default)]
+    pub episodes: Option<Vec<i64>>,
+}
+
+fn build_episodes(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {
+    let o: EpisodesOptions = parse_options("lerobot-episodes", options)?;
+    let dataset = Dataset::open(&env.resolve(&o.dataset_dir))?;
+    let sel = Selection::new(o.chunk_start, o.chunk_end, o.episodes);
+    let present = layout::present(&dataset, &sel)?;
+    Ok(Box::new(Episodes::new(dataset, present)?))
+}
+
+inventory::submit! {
+    FormatDescriptor {
+        name: "lerobot-episodes",
+        description: "LeRobot dataset episodes (v2.0/v2.1/v3.0): episode_index, task, length, and a standalone MP4 per camera (v3.0: cut exactly out of the shared file by stream copy).",
+        example: r#"{"dataset_dir": "lerobot-v30/open50_episode0_partial"}"#,
+        options_schema: options_schema::<EpisodesOptions>,
+        build: build_episodes,
+    }
 }
 
 inventory::submit! {

@@ -1,8 +1,11 @@
-//! Pixel helpers shared by the formats and the engine's thumbnail stage: JPEG decoding at a reduced DCT scale
-//! and encoding (libjpeg-turbo), and the four thumbnails of an encoded image.
+//! Media helpers shared by the formats and the engine's thumbnail stage: stream-copy video writing and exact
+//! cuts, JPEG decoding at a reduced DCT scale and encoding (libjpeg-turbo), and the four thumbnails of an image.
 
+pub mod cut;
 pub mod jpeg;
+mod mp4_edit;
 mod thumbs;
+pub mod video;
 
 pub use thumbs::{BOXES, QUALITY, Thumb, fit, thumbnails};
 
