@@ -282,3 +282,72 @@ pq.write_table(t, "{}")
     assert_eq!(rows[1]["state_gripper"], serde_json::json!(15.0));
     assert_eq!(rows[1]["action_gripper"], serde_json::json!(13.0));
 }
+
+#[test]
+fn one_command_and_one_manifest_convert_a_whole_dataset() {
+    let f = fixtures();
+    let d = tmp();
+    let store = d.path().join("s");
+    let dir = f.join("lerobot-v30/so101_record_test_no_videos");
+    let dir = dir.to_str().unwrap();
+    let out = ok(lakefeed(
+        &store,
+        &["ingest", "--format", "lerobot", dir, "--prefix", "droid"],
+    ));
+    for want in [
+        "droid_tasks: 1 rows",
+        "droid_frames: 1492 rows",
+        "droid_episodes: 4 rows",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+    // Options go to the members that take them; one none takes is named.
+    let d2 = tmp();
+    let store2 = d2.path().join("s");
+    let out = ok(lakefeed(
+        &store2,
+        &[
+            "ingest",
+            "--format",
+            "lerobot",
+            dir,
+            "--prefix",
+            "one",
+            "--opt",
+            "episodes=[1]",
+        ],
+    ));
+    assert!(
+        out.contains("one_frames: 374 rows") && out.contains("one_episodes: 1 rows"),
+        "{out}"
+    );
+    let err = fails(lakefeed(
+        &store2,
+        &[
+            "ingest",
+            "--format",
+            "lerobot",
+            dir,
+            "--prefix",
+            "x",
+            "--opt",
+            "chunk_strat=0",
+        ],
+    ));
+    assert!(err.contains("did you mean 'chunk_start'"), "{err}");
+    let err = fails(lakefeed(
+        &store2,
+        &["ingest", "--format", "lerobot-frames", dir, "--prefix", "x"],
+    ));
+    assert!(err.contains("format group"), "{err}");
+
+    let manifest = crate::common::repo().join("examples/lerobot.yaml");
+    let out = ok(lakefeed(&store, &["run", manifest.to_str().unwrap()]));
+    for want in [
+        "g1_tasks: 1 rows",
+        "g1_frames: 498 rows",
+        "g1_episodes: 2 rows",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+}

@@ -342,9 +342,14 @@ fn a_generated_v3_dataset_cuts_exact_episodes_at_unaligned_keyframes() {
     .unwrap();
     let store = d.path().join("lfs");
     let out = episodes(&store, &ds);
-    let line = out.lines().find(|l| l.contains("file-000.mp4") && l.contains("wrist"));
+    let line = out
+        .lines()
+        .find(|l| l.contains("file-000.mp4") && l.contains("wrist"));
     assert!(line.is_some_and(|l| l.contains("Git LFS pointer")), "{out}");
     let got = rows(&store, "wrist_video");
-    assert!(got.iter().all(|r| r.3.is_none()), "no pointer stored as video");
+    assert!(
+        got.iter().all(|r| r.3.is_none()),
+        "no pointer stored as video"
+    );
     assert!(rows(&store, "front_video").iter().all(|r| r.3.is_some()));
 }

@@ -9,6 +9,7 @@
 pub mod columns;
 pub mod error;
 pub mod format;
+pub mod group;
 pub mod ids;
 pub mod infer;
 pub mod inputs;
@@ -27,6 +28,7 @@ pub use format::{
     Batches, Format, FormatDescriptor, FormatEnv, IngestContext, batches_in_runs, build_format,
     find_format, formats, options_schema, parse_options,
 };
+pub use group::{FormatGroup, GroupTable, find_group, format_groups};
 pub use inputs::Input;
 pub use query::QueryResult;
 pub use report::{RunReport, Skip};

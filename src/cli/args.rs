@@ -70,7 +70,8 @@ pub enum Command {
 /// `ingest` arguments.
 #[derive(Debug, clap::Args)]
 pub struct IngestArgs {
-    /// Target table.
+    /// Target table; with `--prefix`, the source the format group reads (e.g. a LeRobot dataset directory).
+    #[arg(value_name = "TABLE")]
     pub table: String,
     /// Files, directories or globs to ingest with the `files` format (§5.1).
     #[arg(conflicts_with_all = ["rows", "format"])]
@@ -97,6 +98,10 @@ pub struct IngestArgs {
     /// (`--mode upsert`: replaced). Formats with row ids are keyed by `id` without it.
     #[arg(long = "key", value_name = "COLUMN")]
     pub key: Vec<String>,
+    /// Convert one source into several tables `{PREFIX}_…` with a format group (`--format lerobot DIR --prefix
+    /// droid` → droid_tasks, droid_frames, droid_episodes).
+    #[arg(long, requires = "format", conflicts_with_all = ["paths", "rows", "schema", "key", "index"])]
+    pub prefix: Option<String>,
 }
 
 /// `--mode` values.

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use crate::manifest::{self, Plan};
 use crate::store::{Store, store_dir};
 use crate::{
-    Client, IngestData, IngestJob, IngestOptions, WriteMode, find_format, formats, schema,
+    Client, IngestData, IngestJob, IngestOptions, WriteMode, find_format, find_group,
+    format_groups, formats, schema,
 };
 
 use super::args::{Cli, Command, IngestArgs, Mode, QueryArgs};
@@ -76,6 +77,26 @@ fn list_formats(name: Option<&str>) -> Result<()> {
             for d in formats() {
                 writeln!(out, "{:<16} {}", d.name, d.description)?;
             }
+            for g in format_groups() {
+                writeln!(
+                    out,
+                    "{:<16} (group, with --prefix) {}",
+                    g.name, g.description
+                )?;
+            }
+        }
+        Some(name) if find_group(name).is_some() => {
+            let g = find_group(name).context("group")?;
+            writeln!(
+                out,
+                "{}: {}
+
+tables:",
+                g.name, g.description
+            )?;
+            for (suffix, format) in g.members {
+                writeln!(out, "  {{prefix}}_{suffix:<10} format {format}")?;
+            }
         }
         Some(name) => {
             let d = find_format(name)?;
@@ -94,7 +115,82 @@ fn list_formats(name: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// `--opt key=value` pairs as a JSON object.
+fn format_options(opts: &[String]) -> Result<Map<String, Value>> {
+    let mut options = Map::new();
+    for opt in opts {
+        let (k, v) = split_pair(opt, "--opt")?;
+        options.insert(k.to_string(), parse_value(v));
+    }
+    Ok(options)
+}
+
+fn write_mode(mode: Mode) -> WriteMode {
+    match mode {
+        Mode::Append => WriteMode::Append,
+        Mode::Overwrite => WriteMode::Overwrite,
+        Mode::Upsert => WriteMode::Upsert,
+    }
+}
+
+/// Runs a built job with a progress bar and prints its report.
+fn run_job(client: &Client, mut job: IngestJob) -> Result<()> {
+    job.build()?;
+    let bar = progress::bar(job.estimated_rows());
+    job.ingest_options_mut().on_progress = bar.as_ref().map(progress::callback);
+    let result = client.run(job);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    writeln!(std::io::stdout().lock(), "{}", result?.report)?;
+    Ok(())
+}
+
+/// `ingest --format GROUP SOURCE --prefix P`: each of the group's tables in turn; one failing does not stop the
+/// others, and the command fails if any did.
+fn ingest_group(client: &Client, args: IngestArgs, prefix: &str) -> Result<()> {
+    let name = args.format.as_deref().context("--prefix needs --format")?;
+    let Some(group) = find_group(name) else {
+        bail!(
+            "--prefix needs a format group ({}); '{name}' is a single format: give its TABLE without --prefix",
+            format_groups()
+                .iter()
+                .map(|g| g.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    let tables = group.expand(prefix, &args.table, &format_options(&args.opts)?)?;
+    let mut failed = Vec::new();
+    for t in tables {
+        let data = IngestData::Format {
+            name: t.format.to_string(),
+            options: t.options,
+        };
+        let job = IngestJob::new(&t.table, data).options(IngestOptions {
+            mode: write_mode(args.mode),
+            ..Default::default()
+        });
+        if let Err(e) = run_job(client, job) {
+            writeln!(std::io::stderr().lock(), "{}: failed: {e:#}", t.table)?;
+            failed.push(t.table);
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} failed: {}",
+            failed.len(),
+            group.members.len(),
+            failed.join(", ")
+        );
+    }
+    Ok(())
+}
+
 fn ingest(client: &Client, args: IngestArgs) -> Result<()> {
+    if let Some(prefix) = args.prefix.clone() {
+        return ingest_group(client, args, &prefix);
+    }
     let hints = schema::parse_hints(
         args.schema
             .iter()
@@ -104,41 +200,23 @@ fn ingest(client: &Client, args: IngestArgs) -> Result<()> {
     let data = if let Some(path) = &args.rows {
         IngestData::rows_file(path)
     } else if let Some(name) = &args.format {
-        let mut options = Map::new();
-        for opt in &args.opts {
-            let (k, v) = split_pair(opt, "--opt")?;
-            options.insert(k.to_string(), parse_value(v));
-        }
         IngestData::Format {
             name: name.clone(),
-            options: Value::Object(options),
+            options: Value::Object(format_options(&args.opts)?),
         }
     } else if !args.paths.is_empty() {
         IngestData::files(&args.paths)
     } else {
         bail!("nothing to ingest: give PATH…, --rows FILE or --format NAME");
     };
-    let mut job = IngestJob::new(&args.table, data).options(IngestOptions {
+    let job = IngestJob::new(&args.table, data).options(IngestOptions {
         schema: hints,
         index: args.index,
-        mode: match args.mode {
-            Mode::Append => WriteMode::Append,
-            Mode::Overwrite => WriteMode::Overwrite,
-            Mode::Upsert => WriteMode::Upsert,
-        },
+        mode: write_mode(args.mode),
         key: (!args.key.is_empty()).then_some(args.key),
         ..Default::default()
     });
-    job.build()?;
-    let bar = progress::bar(job.estimated_rows());
-    job.ingest_options_mut().on_progress = bar.as_ref().map(progress::callback);
-    let result = client.run(job);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let result = result?;
-    writeln!(std::io::stdout().lock(), "{}", result.report)?;
-    Ok(())
+    run_job(client, job)
 }
 
 fn query(client: &Client, args: QueryArgs) -> Result<()> {

@@ -8,7 +8,9 @@ mod info;
 mod layout;
 mod tasks;
 
-use lakefeed_core::{Format, FormatDescriptor, FormatEnv, Result, options_schema, parse_options};
+use lakefeed_core::{
+    Format, FormatDescriptor, FormatEnv, FormatGroup, Result, options_schema, parse_options,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -117,5 +119,18 @@ inventory::submit! {
         example: r#"{"dataset_dir": "lerobot-v21/g1_pick_bottle_partial"}"#,
         options_schema: options_schema::<LeRobotOptions>,
         build: build_tasks,
+    }
+}
+
+inventory::submit! {
+    FormatGroup {
+        name: "lerobot",
+        description: "A whole LeRobot dataset into {prefix}_tasks, {prefix}_frames and {prefix}_episodes.",
+        source_option: "dataset_dir",
+        members: &[
+            ("tasks", "lerobot-tasks"),
+            ("frames", "lerobot-frames"),
+            ("episodes", "lerobot-episodes"),
+        ],
     }
 }
