@@ -12,33 +12,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs `cmd` under GNU time; returns (peak RSS in MiB, wall seconds).
-fn peak(cmd: &mut Command) -> (f64, f64) {
-    let t = std::time::Instant::now();
-    let mut timed = Command::new("/usr/bin/time");
-    timed.arg("-f").arg("PEAK_KB %M").arg(cmd.get_program());
-    timed.args(cmd.get_args());
-    for (k, v) in cmd.get_envs() {
-        if let Some(v) = v {
-            timed.env(k, v);
-        }
-    }
-    let out = timed.output().expect("/usr/bin/time");
-    assert!(
-        out.status.success(),
-        "{:?} failed: {}",
-        cmd,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    let kb: f64 = err
-        .lines()
-        .find_map(|l| l.strip_prefix("PEAK_KB "))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("peak RSS from /usr/bin/time");
-    (kb / 1024.0, t.elapsed().as_secs_f64())
-}
-
 fn make_videos(dir: &Path, loops: usize) -> (PathBuf, PathBuf) {
     std::fs::create_dir_all(dir).unwrap();
     let ten = dir.join("ten_minutes_720p.mp4");
@@ -105,7 +78,7 @@ fn main() {
     for video in [&ten, &big] {
         let size = std::fs::metadata(video).unwrap().len() as f64 / (1u64 << 20) as f64;
         let store = tempfile::tempdir().unwrap();
-        let (ours, ours_s) = peak(
+        let (ours, ours_s) = common::peak(
             Command::new(env!("CARGO_BIN_EXE_lakefeed"))
                 .arg("--store")
                 .arg(store.path())
@@ -115,7 +88,7 @@ fn main() {
         );
         let segs = tempfile::tempdir().unwrap();
         let pattern = segs.path().join("s%05d.mp4");
-        let (theirs, theirs_s) = peak(
+        let (theirs, theirs_s) = common::peak(
             Command::new("ffmpeg")
                 .args(["-v", "error"])
                 .args(common::segment_args(video, &pattern)),

@@ -50,7 +50,7 @@ impl Default for IngestOptions {
             index: Vec::new(),
             mode: WriteMode::Append,
             key: None,
-            rows_per_commit: 2000,
+            rows_per_commit: 100_000,
             bytes_per_commit: 32 << 20,
             on_progress: None,
             thumbnails: true,

@@ -192,6 +192,30 @@ fn frames_of_every_layout_match_the_episode_lengths() {
         &["episodes=[2]"],
     );
     assert_eq!(per_episode(&store), [(2, 372)]);
+    // Vectors kept whole: one EMBEDDING column per feature, named without dots.
+    let d = tmp();
+    let store = d.path().join("s");
+    frames(
+        &store,
+        &f.join("lerobot-v30/so101_record_test_no_videos"),
+        &["keep_vectors=true"],
+    );
+    let out = ok(lakefeed(
+        &store,
+        &[
+            "query",
+            "SELECT observation_state, action FROM frames WHERE episode_index = 1 AND frame_index = 0",
+            "--output",
+            "json",
+        ],
+    ));
+    let row: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        row[0]["observation_state"].as_array().map(Vec::len),
+        Some(6),
+        "{out}"
+    );
+    assert_eq!(row[0]["action"].as_array().map(Vec::len), Some(6), "{out}");
 
     // v3.0 with variable-length lists: the shape in info.json gives the element count.
     let d = tmp();

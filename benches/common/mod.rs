@@ -102,3 +102,30 @@ pub fn ffmpeg(args: &[&str]) {
         .success();
     assert!(ok, "ffmpeg {args:?}");
 }
+
+/// Runs `cmd` under GNU time; returns (peak RSS in MiB, wall seconds).
+pub fn peak(cmd: &mut Command) -> (f64, f64) {
+    let t = std::time::Instant::now();
+    let mut timed = Command::new("/usr/bin/time");
+    timed.arg("-f").arg("PEAK_KB %M").arg(cmd.get_program());
+    timed.args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            timed.env(k, v);
+        }
+    }
+    let out = timed.output().expect("/usr/bin/time");
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    let kb: f64 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("PEAK_KB "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("peak RSS from /usr/bin/time");
+    (kb / 1024.0, t.elapsed().as_secs_f64())
+}

@@ -78,6 +78,13 @@ pub trait Format: Send {
         Vec::new()
     }
 
+    /// True when no two rows of one run share a [`Format::key`] (ids built from the source's structure, such as
+    /// dataset + episode + frame). Keyed writes then skip remembering every key written, keeping memory flat on
+    /// large sources. Default: false.
+    fn keys_unique(&self) -> bool {
+        false
+    }
+
     /// The independent inputs this source reads (its files), each with a key, when a re-run may leave some out.
     /// A format that returns any must [`crate::inputs::mark_done`] the batch holding each input's last row.
     /// Default: none (the source is read whole every time).

@@ -60,6 +60,9 @@ pub struct WriteSpec {
     pub mode: WriteMode,
     /// The columns whose values identify a row. Empty: every row is written.
     pub key: Vec<String>,
+    /// The source never yields two rows with the same key in one run ([`crate::Format::keys_unique`]): the
+    /// writer then keeps no set of the keys it wrote, so its memory does not grow with the rows.
+    pub unique: bool,
 }
 
 /// What one [`TableWriter::write`] did.

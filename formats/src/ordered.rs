@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use lakefeed_core::arrow::array::RecordBatch;
 use lakefeed_core::arrow::datatypes::SchemaRef;
-use lakefeed_core::inputs::mark_done;
+use lakefeed_core::inputs::{done_in, mark_done};
 use lakefeed_core::{IngestContext, Result};
 
 /// What a worker sends for its file: a part (some rows), or the reason the file must be skipped.
@@ -171,6 +171,69 @@ impl Iterator for Ordered {
                 return None;
             }
             self.drain_one();
+        }
+    }
+}
+
+/// Gathers the parts of an [`Ordered`] into batches of up to `max_rows` rows or `max_bytes` bytes, keeping the
+/// marks of the inputs they complete.
+pub struct Rebatch {
+    parts: Ordered,
+    schema: SchemaRef,
+    pending: Vec<RecordBatch>,
+    rows: usize,
+    bytes: usize,
+    max_rows: usize,
+    max_bytes: usize,
+}
+
+impl Rebatch {
+    /// Batches of `parts` up to `max_rows` rows or `max_bytes` bytes.
+    pub fn new(parts: Ordered, schema: SchemaRef, max_rows: usize, max_bytes: usize) -> Self {
+        Self {
+            parts,
+            schema,
+            pending: Vec::new(),
+            rows: 0,
+            bytes: 0,
+            max_rows,
+            max_bytes,
+        }
+    }
+
+    /// The pending parts as one batch, still marking the inputs they complete.
+    fn take(&mut self) -> Result<RecordBatch> {
+        let parts = std::mem::take(&mut self.pending);
+        (self.rows, self.bytes) = (0, 0);
+        let done: Vec<String> = parts.iter().flat_map(done_in).collect();
+        let batch = lakefeed_core::arrow::compute::concat_batches(&self.schema, &parts)?;
+        Ok(mark_done(batch, &done))
+    }
+}
+
+impl Iterator for Rebatch {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.rows >= self.max_rows || self.bytes >= self.max_bytes {
+                return Some(self.take());
+            }
+            match self.parts.next() {
+                // A part with no rows only marks an input done.
+                Some(Ok(b)) if b.num_rows() == 0 && !self.pending.is_empty() => {
+                    let last = self.pending.pop().map(|p| mark_done(p, &done_in(&b)));
+                    self.pending.extend(last);
+                }
+                Some(Ok(b)) => {
+                    self.rows += b.num_rows();
+                    self.bytes += b.get_array_memory_size();
+                    self.pending.push(b);
+                }
+                Some(Err(e)) => return Some(Err(e)),
+                None if self.pending.is_empty() => return None,
+                None => return Some(self.take()),
+            }
         }
     }
 }

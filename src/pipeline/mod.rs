@@ -37,6 +37,7 @@ pub fn run(
     let recorder = Arc::new(Recorder::default());
     let ctx = IngestContext::new(recorder.clone());
     let key = opts.key.clone().unwrap_or_else(|| format.key());
+    let unique = format.keys_unique() && key == format.key();
     let inputs = format.inputs()?;
     let existing = store.table_schema(table)?;
     // Inputs a run before this one committed whole are left out (an overwrite rewrites everything).
@@ -103,12 +104,14 @@ pub fn run(
         let spec = WriteSpec {
             mode: WriteMode::Append,
             key: stage.key(),
+            unique: false,
         };
         sides.push(store.writer(stage.table(), schema, spec)?);
     }
     let spec = WriteSpec {
         mode: opts.mode,
         key,
+        unique,
     };
     let main = store.writer(table, table_schema.clone(), spec)?;
     let generation = ledger::generation(&table_schema);

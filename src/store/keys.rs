@@ -1,5 +1,8 @@
 //! Row keys for keyed writes: the key of each row as a 128-bit digest, and filtering batches by them.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::DataType;
@@ -49,17 +52,47 @@ pub(super) fn row_keys(batch: &RecordBatch, key: &[String]) -> Result<Vec<Option
     Ok(out)
 }
 
-/// Keeps the rows of `batch` for which `keep` says yes (it sees each row's key in order; rows with no key are
-/// always kept). Returns the kept rows and how many were dropped.
+/// A set of key digests. They are already uniform, so their low 64 bits are the hash (no SipHash per row).
+pub(super) type KeySet = HashSet<KeyHash, BuildHasherDefault<DigestHasher>>;
+
+/// Hashes a [`KeyHash`] to its low 64 bits.
+#[derive(Default)]
+pub(super) struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
+}
+
+/// The rows of `batch` for which `keep` says yes (it sees each row's key in order; rows with no key are always
+/// kept), their keys, and how many rows were dropped.
 pub(super) fn keep_rows(
     batch: &RecordBatch,
     keys: &[Option<KeyHash>],
     mut keep: impl FnMut(KeyHash) -> bool,
-) -> Result<(RecordBatch, u64)> {
-    let mask: BooleanArray = keys.iter().map(|k| Some(k.is_none_or(&mut keep))).collect();
-    let dropped = mask.false_count() as u64;
+) -> Result<(RecordBatch, Vec<Option<KeyHash>>, u64)> {
+    let flags: Vec<bool> = keys.iter().map(|k| k.is_none_or(&mut keep)).collect();
+    let kept_keys: Vec<Option<KeyHash>> = keys
+        .iter()
+        .zip(&flags)
+        .filter(|(_, f)| **f)
+        .map(|(k, _)| *k)
+        .collect();
+    let dropped = (keys.len() - kept_keys.len()) as u64;
     if dropped == 0 {
-        return Ok((batch.clone(), 0));
+        return Ok((batch.clone(), kept_keys, 0));
     }
-    Ok((filter_record_batch(batch, &mask)?, dropped))
+    let mask = BooleanArray::from(flags);
+    Ok((filter_record_batch(batch, &mask)?, kept_keys, dropped))
 }

@@ -21,7 +21,7 @@ use lance::dataset::transaction::{Operation, Transaction, TransactionBuilder};
 use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode as LanceMode, WriteParams};
 use lance::table::format::Fragment;
 
-use super::keys::{KeyHash, keep_rows, row_keys};
+use super::keys::{KeyHash, KeySet, keep_rows, row_keys};
 use super::lance_error::{from_lance, from_lance_core};
 use super::lock::lock;
 
@@ -37,7 +37,7 @@ pub(super) struct LanceWriter {
     schema: SchemaRef,
     lancedb: lancedb::Table,
     /// Keys this writer committed (or found present): never asked about again.
-    own_keys: HashSet<KeyHash>,
+    own_keys: KeySet,
     /// Data files this writer committed: their fragments hold only keys in `own_keys`.
     own_files: HashSet<String>,
     /// Overwrite: the dataset it replaces, and the fragments written so far.
@@ -84,7 +84,7 @@ impl LanceWriter {
             spec,
             schema,
             lancedb,
-            own_keys: HashSet::new(),
+            own_keys: KeySet::default(),
             own_files: HashSet::new(),
             base,
             staged: None,
@@ -97,17 +97,17 @@ impl LanceWriter {
 
     /// Drops rows whose key this run already wrote, and repeats within `batches` (the first one stays).
     fn drop_own(&self, batches: Vec<RecordBatch>) -> Result<(Vec<Keyed>, u64)> {
-        let mut pending = HashSet::new();
+        let mut pending = KeySet::default();
         let mut out = Vec::with_capacity(batches.len());
         let mut dropped = 0;
         for b in batches {
             let keys = row_keys(&b, &self.spec.key)?;
-            let (kept, n) = keep_rows(&b, &keys, |k| {
-                !self.own_keys.contains(&k) && pending.insert(k)
+            let unique = self.spec.unique;
+            let (kept, keys, n) = keep_rows(&b, &keys, |k| {
+                unique || (!self.own_keys.contains(&k) && pending.insert(k))
             })?;
             dropped += n;
             if kept.num_rows() > 0 {
-                let keys = row_keys(&kept, &self.spec.key)?;
                 out.push((kept, keys));
             }
         }
@@ -136,7 +136,7 @@ impl LanceWriter {
         let mut keep = Vec::new();
         let mut new_keys = Vec::new();
         for (b, keys) in &candidates {
-            let (kept, n) = keep_rows(b, keys, |k| !found.contains(&k))?;
+            let (kept, _, n) = keep_rows(b, keys, |k| !found.contains(&k))?;
             present += n;
             new_keys.extend(keys.iter().flatten().copied());
             if kept.num_rows() > 0 {
@@ -157,7 +157,9 @@ impl LanceWriter {
                 .map_err(|e| from_lance_core(&self.table, "append to", e))?;
             self.own_files.extend(files);
         }
-        self.own_keys.extend(new_keys);
+        if !self.spec.unique {
+            self.own_keys.extend(new_keys);
+        }
         Ok(Written { rows, present })
     }
 
@@ -180,14 +182,14 @@ impl LanceWriter {
     }
 
     /// The keys among `candidates` already in the fragments this writer did not write.
-    async fn probe(&self, ds: &Dataset, candidates: &[Keyed]) -> Result<HashSet<KeyHash>> {
+    async fn probe(&self, ds: &Dataset, candidates: &[Keyed]) -> Result<KeySet> {
         let others: Vec<Fragment> = ds
             .get_fragments()
             .into_iter()
             .map(|f| f.metadata().clone())
             .filter(|f| !f.files.iter().any(|d| self.own_files.contains(&d.path)))
             .collect();
-        let mut found = HashSet::new();
+        let mut found = KeySet::default();
         if others.is_empty() {
             return Ok(found);
         }
@@ -241,7 +243,7 @@ impl LanceWriter {
                 b,
                 &arrow::array::UInt32Array::from_iter_values((0..b.num_rows() as u32).rev()),
             )?;
-            let (kept, _) = keep_rows(&rb, &keys, |k| seen.insert(k))?;
+            let (kept, _, _) = keep_rows(&rb, &keys, |k| seen.insert(k))?;
             rev.push(kept);
         }
         let rows: u64 = rev.iter().map(|b| b.num_rows() as u64).sum();
@@ -270,7 +272,7 @@ impl LanceWriter {
     async fn stage(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
         let (batches, present) = if self.keyed() {
             let (c, n) = self.drop_own(batches)?;
-            for (_, keys) in &c {
+            for (_, keys) in c.iter().filter(|_| !self.spec.unique) {
                 self.own_keys.extend(keys.iter().flatten().copied());
             }
             (c.into_iter().map(|(b, _)| b).collect::<Vec<_>>(), n)

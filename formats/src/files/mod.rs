@@ -13,9 +13,8 @@ mod video;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use lakefeed_core::arrow::array::RecordBatch;
 use lakefeed_core::arrow::datatypes::{Schema, SchemaRef};
-use lakefeed_core::inputs::{DoneSet, done_in, input_key, mark_done};
+use lakefeed_core::inputs::{DoneSet, input_key};
 use lakefeed_core::{
     Batches, Format, FormatDescriptor, FormatEnv, IngestContext, Input, Result, options_schema,
     parse_options,
@@ -24,7 +23,7 @@ use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::ordered::{Job, Msg, Ordered, Sink};
+use crate::ordered::{Job, Msg, Ordered, Rebatch, Sink};
 pub use kind::Kind;
 use table::Row;
 
@@ -175,11 +174,12 @@ impl Format for Files {
             })
             .collect();
         let parts = Ordered::new(jobs, window, HOLD_BYTES, self.schema.clone(), ctx.clone());
-        Ok(Box::new(Rebatch {
+        Ok(Box::new(Rebatch::new(
             parts,
-            schema: self.schema.clone(),
-            pending: Vec::new(),
-        }))
+            self.schema.clone(),
+            BATCH_ROWS,
+            BATCH_BYTES,
+        )))
     }
 }
 
@@ -252,52 +252,6 @@ fn small_file_rows(path: &Path, kind: Kind) -> std::result::Result<Vec<Row>, Str
             ..Default::default()
         }],
     })
-}
-
-/// Gathers the per-file parts into batches of up to `BATCH_ROWS` rows.
-struct Rebatch {
-    parts: Ordered,
-    schema: SchemaRef,
-    pending: Vec<RecordBatch>,
-}
-
-impl Iterator for Rebatch {
-    type Item = Result<RecordBatch>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let rows: usize = self.pending.iter().map(RecordBatch::num_rows).sum();
-            let bytes: usize = self
-                .pending
-                .iter()
-                .map(RecordBatch::get_array_memory_size)
-                .sum();
-            if rows >= BATCH_ROWS || bytes >= BATCH_BYTES {
-                return Some(self.take());
-            }
-            match self.parts.next() {
-                // A part with no rows only marks a file done.
-                Some(Ok(b)) if b.num_rows() == 0 && !self.pending.is_empty() => {
-                    let last = self.pending.pop().map(|p| mark_done(p, &done_in(&b)));
-                    self.pending.extend(last);
-                }
-                Some(Ok(b)) => self.pending.push(b),
-                Some(Err(e)) => return Some(Err(e)),
-                None if self.pending.is_empty() => return None,
-                None => return Some(self.take()),
-            }
-        }
-    }
-}
-
-impl Rebatch {
-    /// The pending parts as one batch, still marking the files they complete.
-    fn take(&mut self) -> Result<RecordBatch> {
-        let parts = std::mem::take(&mut self.pending);
-        let done: Vec<String> = parts.iter().flat_map(done_in).collect();
-        let batch = lakefeed_core::arrow::compute::concat_batches(&self.schema, &parts)?;
-        Ok(mark_done(batch, &done))
-    }
 }
 
 fn build(options: serde_json::Value, env: &FormatEnv) -> Result<Box<dyn Format>> {

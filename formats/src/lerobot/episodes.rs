@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use lakefeed_core::arrow::array::{ArrayRef, BinaryArray, Int64Array, RecordBatch, StringArray};
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
-use lakefeed_core::ids::{IdSpace, stable_id};
 use lakefeed_core::inputs::{DoneSet, input_key};
 use lakefeed_core::{Batches, Format, IngestContext, Input, LogicalType, Result};
 
@@ -195,10 +194,7 @@ impl EpisodeJob {
             cols.push(video);
         }
         let ep = &self.episode;
-        let id = stable_id(
-            IdSpace::named("lerobot-episode"),
-            format!("{}/{}", self.dataset_id, ep.index).as_bytes(),
-        );
+        let id = format!("{}_{}", self.dataset_id, ep.index);
         let mut arrays: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(vec![id])),
             Arc::new(Int64Array::from(vec![ep.index])),
@@ -265,6 +261,11 @@ impl Format for Episodes {
     /// Row ids are deterministic (dataset, episode).
     fn key(&self) -> Vec<String> {
         vec!["id".to_string()]
+    }
+
+    /// Each id is made once per run.
+    fn keys_unique(&self) -> bool {
+        true
     }
 
     fn estimated_rows(&self) -> Option<u64> {

@@ -3,24 +3,30 @@
 //! named `{short}_{name}` from the feature's `names` (`observation.state` → `state_x`, …), or kept whole.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lakefeed_core::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use lakefeed_core::arrow::array::{
+    Array, ArrayRef, AsArray, Float32Array, RecordBatch, StringBuilder,
+};
 use lakefeed_core::arrow::compute::cast;
 use lakefeed_core::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
-use lakefeed_core::ids::{IdSpace, stable_id};
 use lakefeed_core::inputs::{DoneSet, input_key};
 use lakefeed_core::{Batches, Error, Format, IngestContext, Input, LogicalType, Result};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::info::Dataset;
 use super::layout::{DataFile, Present};
-use crate::ordered::{Job, Msg, Ordered, Sink};
+use crate::ordered::{Job, Msg, Ordered, Rebatch, Sink};
 
 /// Rows read from a data file at a time.
 const READ_ROWS: usize = 8192;
+/// Rows of small data files gathered into one batch (fewer, larger batches through the pipeline).
+const BATCH_ROWS: usize = 32_768;
+/// Bytes gathered into one batch at most.
+const BATCH_BYTES: usize = 16 << 20;
 /// Bytes of a file's rows held back before they are passed on (a file failing within them is skipped whole).
 const HOLD_BYTES: usize = 32 << 20;
 
@@ -77,11 +83,11 @@ impl Frames {
     }
 }
 
-/// Identifies a dataset in row ids: a digest of its info.json.
+/// Identifies a dataset in row ids: 16 hex digits of a digest of its info.json.
 pub(super) fn dataset_id(dataset: &Dataset) -> Result<String> {
     let path = dataset.path("meta/info.json");
     let bytes = std::fs::read(&path).map_err(|e| Error::from_io(&path, &e))?;
-    Ok(blake3::hash(&bytes).to_hex().to_string())
+    Ok(blake3::hash(&bytes).to_hex()[..16].to_string())
 }
 
 fn read_schema(path: &PathBuf) -> Result<SchemaRef> {
@@ -152,10 +158,10 @@ fn output_schema(dataset: &Dataset, data: &Schema, keep_vectors: bool) -> Result
     let mut fields = vec![LogicalType::Text.field("id", DataType::Utf8)];
     for f in data.fields() {
         match vector_len(dataset, f.name(), f.data_type()) {
-            Some(n) if keep_vectors => fields.push(
-                LogicalType::Embedding(Some(n as i32))
-                    .field(f.name(), lakefeed_core::types::vector_type(n as i32)),
-            ),
+            Some(n) if keep_vectors => fields.push(LogicalType::Embedding(Some(n as i32)).field(
+                &sql_name(f.name()),
+                lakefeed_core::types::vector_type(n as i32),
+            )),
             Some(n) => {
                 let names = element_names(dataset.info.features.get(f.name()), n);
                 for e in names {
@@ -166,7 +172,13 @@ fn output_schema(dataset: &Dataset, data: &Schema, keep_vectors: bool) -> Result
                     ));
                 }
             }
-            None => fields.push(f.as_ref().clone().with_nullable(true)),
+            // `next.done` → `next_done`: table columns cannot hold dots.
+            None => fields.push(
+                f.as_ref()
+                    .clone()
+                    .with_name(sql_name(f.name()))
+                    .with_nullable(true),
+            ),
         }
     }
     Ok(Arc::new(Schema::new(fields)))
@@ -193,15 +205,14 @@ impl Frames {
         let frame = batch
             .column_by_name("frame_index")
             .and_then(|c| c.as_primitive_opt::<Int64Type>());
-        let ids: StringArray = (0..batch.num_rows())
-            .map(|i| {
-                let f = frame.map_or(i as i64, |f| f.value(i));
-                Some(stable_id(
-                    IdSpace::named("lerobot"),
-                    format!("{}/{}/{f}", self.dataset_id, ep.value(i)).as_bytes(),
-                ))
-            })
-            .collect();
+        let mut ids = StringBuilder::with_capacity(batch.num_rows(), batch.num_rows() * 32);
+        for i in 0..batch.num_rows() {
+            let f = frame.map_or(i as i64, |f| f.value(i));
+            // `{dataset}_{episode}_{frame}`: deterministic, unique in the dataset, cheap to make.
+            let _ = write!(ids, "{}_{}_{f}", self.dataset_id, ep.value(i));
+            ids.append_value("");
+        }
+        let ids = ids.finish();
         let mut cols: Vec<ArrayRef> = vec![Arc::new(ids)];
         for f in batch.schema().fields() {
             let col = batch.column_by_name(f.name()).cloned().unwrap_or_else(|| {
@@ -267,27 +278,29 @@ fn unpack(col: &ArrayRef, n: usize, name: &str) -> Result<Vec<ArrayRef>> {
     let values = cast(&values, &DataType::Float32)?;
     let values = values.as_primitive::<lakefeed_core::arrow::datatypes::Float32Type>();
     let rows = offsets.len() - 1;
-    let mut out: Vec<Vec<Option<f32>>> = vec![Vec::with_capacity(rows); n];
-    for r in 0..rows {
-        let (a, b) = (offsets[r], offsets[r + 1]);
-        if col.is_null(r) {
-            out.iter_mut().for_each(|c| c.push(None));
-            continue;
-        }
-        if b - a != n {
+    for r in (0..rows).filter(|r| col.is_valid(*r)) {
+        let got = offsets[r + 1] - offsets[r];
+        if got != n {
             return Err(Error::Ingest(format!(
-                "feature '{name}' has {} values in a row; info.json says {n}",
-                b - a
+                "feature '{name}' has {got} values in a row; info.json says {n}"
             )));
         }
-        for (k, c) in out.iter_mut().enumerate() {
-            c.push(values.is_valid(a + k).then(|| values.value(a + k)));
-        }
     }
-    Ok(out
-        .into_iter()
-        .map(|c| Arc::new(lakefeed_core::arrow::array::Float32Array::from(c)) as ArrayRef)
-        .collect())
+    let v = values.values();
+    let starts = &offsets[..rows];
+    let columns = (0..n).map(|k| -> ArrayRef {
+        if col.null_count() == 0 && values.null_count() == 0 {
+            Arc::new(Float32Array::from_iter_values(
+                starts.iter().map(|s| v[s + k]),
+            ))
+        } else {
+            Arc::new(Float32Array::from_iter((0..rows).map(|r| {
+                let at = starts[r] + k;
+                (col.is_valid(r) && values.is_valid(at)).then(|| v[at])
+            })))
+        }
+    });
+    Ok(columns.collect())
 }
 
 impl Format for Frames {
@@ -298,6 +311,11 @@ impl Format for Frames {
     /// Row ids are deterministic (dataset, episode, frame).
     fn key(&self) -> Vec<String> {
         vec!["id".to_string()]
+    }
+
+    /// Each id is made once per run.
+    fn keys_unique(&self) -> bool {
+        true
     }
 
     /// One input per data file: its path, size and time, and the options that shape its rows.
@@ -363,12 +381,12 @@ impl Format for Frames {
         let window = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .max(2);
-        Ok(Box::new(Ordered::new(
-            jobs,
-            window,
-            HOLD_BYTES,
+        let parts = Ordered::new(jobs, window, HOLD_BYTES, schema.clone(), ctx.clone());
+        Ok(Box::new(Rebatch::new(
+            parts,
             schema,
-            ctx.clone(),
+            BATCH_ROWS,
+            BATCH_BYTES,
         )))
     }
 }
