@@ -70,6 +70,19 @@ pub fn done_in(batch: &RecordBatch) -> Vec<String> {
 /// Keys already complete, handed to [`crate::Format::skip_inputs`].
 pub type DoneSet = HashSet<String>;
 
+/// For [`crate::Format::skip_inputs`]: which of a format's inputs (by their keys, in order) are still to do.
+pub fn still_to_do(keys: &[Option<String>], done: &DoneSet) -> Vec<bool> {
+    keys.iter()
+        .map(|k| !k.as_ref().is_some_and(|k| done.contains(k)))
+        .collect()
+}
+
+/// Keeps the items of `items` whose flag in `keep` (same order) is true; items past its end are kept.
+pub fn retain_flagged<T>(items: &mut Vec<T>, keep: &[bool]) {
+    let mut flags = keep.iter();
+    items.retain(|_| *flags.next().unwrap_or(&true));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use lakefeed_core::arrow::array::{ArrayRef, BinaryArray, Int64Array, RecordBatch, StringArray};
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
-use lakefeed_core::inputs::{DoneSet, input_key};
+use lakefeed_core::inputs::{DoneSet, input_key, retain_flagged, still_to_do};
 use lakefeed_core::{Batches, Format, IngestContext, Input, LogicalType, Result};
 
 use super::info::{Dataset, Layout};
-use super::layout::{EpisodeMeta, Present, video_file};
+use super::layout::{EpisodeMeta, Gaps, Present, video_file};
 use crate::ordered::{Job, Msg, Ordered, Sink};
 
 /// Bytes of episode rows held back in order before they are passed on.
@@ -41,10 +41,8 @@ pub struct Episodes {
     /// Per episode and camera: its video file (None when the path cannot be formed).
     files: Vec<Vec<Option<PathBuf>>>,
     unusable: Unusable,
-    /// Listed data files that are not on disk: their episodes are left out (the files win).
-    missing_data: Vec<PathBuf>,
-    /// Where the metadata and the files disagree, for the report.
-    disagreement: Option<String>,
+    /// Where the metadata and the files disagree (episodes without their data file are left out: the files win).
+    gaps: Gaps,
     /// Identifies the dataset in row ids: a digest of its info.json.
     dataset_id: String,
     keys: Vec<Option<String>>,
@@ -107,8 +105,8 @@ fn check_video(path: &Path) -> Option<String> {
 impl Episodes {
     /// The rows of the present episodes.
     pub fn new(dataset: Dataset, present: Present) -> Result<Self> {
-        let disagreement = present.disagreement();
-        let (episodes, missing_data) = (present.episodes, present.missing);
+        let gaps = present.gaps();
+        let episodes = present.episodes;
         let dataset_id = super::frames::dataset_id(&dataset)?;
         let keys_of_cameras = dataset.video_keys();
         let cameras: Vec<Camera> = camera_columns(&keys_of_cameras)
@@ -138,8 +136,7 @@ impl Episodes {
             cameras,
             files,
             unusable,
-            missing_data,
-            disagreement,
+            gaps,
             dataset_id,
             keys,
         })
@@ -299,30 +296,15 @@ impl Format for Episodes {
     }
 
     fn skip_inputs(&mut self, done: &DoneSet) {
-        let keep: Vec<bool> = self
-            .keys
-            .iter()
-            .map(|k| !k.as_ref().is_some_and(|k| done.contains(k)))
-            .collect();
-        let mut it = keep.iter();
-        self.episodes.retain(|_| *it.next().unwrap_or(&true));
-        let mut it = keep.iter();
-        self.files.retain(|_| *it.next().unwrap_or(&true));
-        let mut it = keep.iter();
-        self.keys.retain(|_| *it.next().unwrap_or(&true));
+        let keep = still_to_do(&self.keys, done);
+        retain_flagged(&mut self.episodes, &keep);
+        retain_flagged(&mut self.files, &keep);
+        retain_flagged(&mut self.keys, &keep);
     }
 
     /// Episodes are worked on in parallel (one thread each, a few at a time) and come out in order.
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
-        if let Some(note) = &self.disagreement {
-            ctx.warn(note.clone());
-        }
-        for path in &self.missing_data {
-            ctx.skip(
-                path,
-                "listed by the dataset's metadata but not on disk (a partial download?); its episodes are left out",
-            );
-        }
+        self.gaps.report(ctx, "; its episodes are left out");
         for (path, why) in &self.unusable {
             ctx.skip(
                 path,

@@ -13,12 +13,12 @@ use lakefeed_core::arrow::array::{
 };
 use lakefeed_core::arrow::compute::cast;
 use lakefeed_core::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
-use lakefeed_core::inputs::{DoneSet, input_key};
+use lakefeed_core::inputs::{DoneSet, input_key, retain_flagged, still_to_do};
 use lakefeed_core::{Batches, Error, Format, IngestContext, Input, LogicalType, Result};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::info::Dataset;
-use super::layout::{DataFile, Present};
+use super::layout::{DataFile, Gaps, Present};
 use crate::ordered::{Job, Msg, Ordered, Rebatch, Sink};
 
 /// Rows read from a data file at a time.
@@ -35,10 +35,8 @@ const HOLD_BYTES: usize = 32 << 20;
 pub struct Frames {
     dataset: Dataset,
     files: Vec<DataFile>,
-    /// Data files the metadata lists that are not on disk (reported as skipped: the files win).
-    missing: Vec<PathBuf>,
-    /// Where the metadata and the files disagree, for the report.
-    disagreement: Option<String>,
+    /// Where the metadata and the files disagree (missing files are reported as skipped: the files win).
+    gaps: Gaps,
     /// Episodes to keep (all when `None`).
     episodes: Option<BTreeSet<i64>>,
     keep_vectors: bool,
@@ -58,8 +56,8 @@ impl Frames {
         keep_vectors: bool,
     ) -> Result<Self> {
         let dataset_id = dataset_id(&dataset)?;
-        let disagreement = present.disagreement();
-        let (files, missing) = (present.files, present.missing);
+        let gaps = present.gaps();
+        let files = present.files;
         let schema = match files.first() {
             Some(f) => Some(output_schema(
                 &dataset,
@@ -72,8 +70,7 @@ impl Frames {
         Ok(Self {
             dataset,
             files,
-            missing,
-            disagreement,
+            gaps,
             episodes,
             keep_vectors,
             dataset_id,
@@ -341,29 +338,15 @@ impl Format for Frames {
     }
 
     fn skip_inputs(&mut self, done: &DoneSet) {
-        let keep: Vec<bool> = self
-            .keys
-            .iter()
-            .map(|k| !k.as_ref().is_some_and(|k| done.contains(k)))
-            .collect();
-        let mut it = keep.iter();
-        self.files.retain(|_| *it.next().unwrap_or(&true));
-        let mut it = keep.iter();
-        self.keys.retain(|_| *it.next().unwrap_or(&true));
+        let keep = still_to_do(&self.keys, done);
+        retain_flagged(&mut self.files, &keep);
+        retain_flagged(&mut self.keys, &keep);
     }
 
     /// Data files are read in parallel (a few at a time, one thread each) and their rows come out in file order;
     /// a file that cannot be read is skipped with its reason.
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
-        if let Some(note) = &self.disagreement {
-            ctx.warn(note.clone());
-        }
-        for path in &self.missing {
-            ctx.skip(
-                path,
-                "listed by the dataset's metadata but not on disk (a partial download?)",
-            );
-        }
+        self.gaps.report(ctx, "");
         let Some(schema) = self.schema.clone() else {
             return Ok(Box::new(std::iter::empty()));
         };

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use lakefeed_core::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array};
 use lakefeed_core::arrow::compute::cast;
 use lakefeed_core::arrow::datatypes::{DataType, Float64Type, Int64Type};
-use lakefeed_core::{Error, Result};
+use lakefeed_core::{Error, IngestContext, Result};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
 
@@ -124,9 +124,41 @@ pub struct Present {
     pub listed: usize,
 }
 
+/// Where the metadata and the files disagree, for the report.
+#[derive(Debug, Clone, Default)]
+pub struct Gaps {
+    /// A summary, when they disagree.
+    pub note: Option<String>,
+    /// Listed data files that are not on disk.
+    pub missing: Vec<PathBuf>,
+}
+
+impl Gaps {
+    /// Puts the summary and each missing file (with what that leaves out, `consequence`) in the report.
+    pub fn report(&self, ctx: &IngestContext, consequence: &str) {
+        if let Some(note) = &self.note {
+            ctx.warn(note.clone());
+        }
+        for path in &self.missing {
+            ctx.skip(
+                path,
+                format!("listed by the dataset's metadata but not on disk (a partial download?){consequence}"),
+            );
+        }
+    }
+}
+
 impl Present {
+    /// What the report should say about the metadata and the files disagreeing.
+    pub fn gaps(&self) -> Gaps {
+        Gaps {
+            note: self.disagreement(),
+            missing: self.missing.clone(),
+        }
+    }
+
     /// A note for the report when the metadata and the files disagree.
-    pub fn disagreement(&self) -> Option<String> {
+    fn disagreement(&self) -> Option<String> {
         let mut notes = Vec::new();
         if let Some(d) = self.declared.filter(|d| *d != self.listed as u64) {
             notes.push(format!(
@@ -326,6 +358,12 @@ fn task_lists(col: &ArrayRef) -> Vec<Vec<String>> {
             })
             .unwrap_or_default()
     };
+    let col = match col.data_type() {
+        DataType::LargeList(f) => {
+            cast(col, &DataType::List(f.clone())).unwrap_or_else(|_| col.clone())
+        }
+        _ => col.clone(),
+    };
     match col.data_type() {
         DataType::List(_) => {
             let l = col.as_list::<i32>();
@@ -339,20 +377,8 @@ fn task_lists(col: &ArrayRef) -> Vec<Vec<String>> {
                 })
                 .collect()
         }
-        DataType::LargeList(_) => {
-            let l = col.as_list::<i64>();
-            (0..l.len())
-                .map(|i| {
-                    if l.is_null(i) {
-                        Vec::new()
-                    } else {
-                        strings(l.value(i).as_ref())
-                    }
-                })
-                .collect()
-        }
         _ => {
-            let all = cast(col, &DataType::Utf8).ok();
+            let all = cast(&col, &DataType::Utf8).ok();
             let s = all.as_ref().map(|a| a.as_string::<i32>());
             (0..col.len())
                 .map(|i| {
