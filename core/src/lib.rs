@@ -30,6 +30,7 @@ pub use format::{
 };
 pub use group::{FormatGroup, GroupTable, find_group, format_groups};
 pub use inputs::Input;
+pub use names::column_name;
 pub use query::QueryResult;
 pub use report::{RunReport, Skip};
 pub use schema::Hints;

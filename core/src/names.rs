@@ -1,4 +1,4 @@
-//! Table-name rules shared by every store and by manifests.
+//! Table- and column-name rules shared by every store, format and manifest.
 
 use crate::error::{Error, Result};
 
@@ -18,6 +18,20 @@ pub fn validate_table_name(name: &str) -> Result<()> {
             "invalid table name '{name}': use 1-128 ASCII letters, digits, '_' or '-'"
         )))
     }
+}
+
+/// A column name usable unquoted in SQL and by every store: ASCII letters, digits and `_`, anything else
+/// becoming `_` (`observation.state` → `observation_state`, `shoulder_pan.pos` → `shoulder_pan_pos`).
+pub fn column_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

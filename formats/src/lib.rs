@@ -4,6 +4,7 @@
 pub mod coco;
 mod coco_panoptic;
 pub mod files;
+pub mod huggingface;
 pub mod lerobot;
 pub mod media;
 mod ordered;

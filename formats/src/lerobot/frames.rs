@@ -14,7 +14,9 @@ use lakefeed_core::arrow::array::{
 use lakefeed_core::arrow::compute::cast;
 use lakefeed_core::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use lakefeed_core::inputs::{DoneSet, input_key, retain_flagged, still_to_do};
-use lakefeed_core::{Batches, Error, Format, IngestContext, Input, LogicalType, Result};
+use lakefeed_core::{
+    Batches, Error, Format, IngestContext, Input, LogicalType, Result, column_name,
+};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::info::Dataset;
@@ -109,23 +111,10 @@ fn element_names(feature: Option<&serde_json::Value>, len: usize) -> Vec<String>
         collect(n, &mut names);
     }
     if names.len() == len {
-        names.iter().map(|n| sql_name(n)).collect()
+        names.iter().map(|n| column_name(n)).collect()
     } else {
         (0..len).map(|i| i.to_string()).collect()
     }
-}
-
-/// A name usable unquoted in SQL: letters, digits and `_` (`shoulder_pan.pos` → `shoulder_pan_pos`).
-fn sql_name(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// `observation.state` → `state`.
@@ -156,7 +145,7 @@ fn output_schema(dataset: &Dataset, data: &Schema, keep_vectors: bool) -> Result
     for f in data.fields() {
         match vector_len(dataset, f.name(), f.data_type()) {
             Some(n) if keep_vectors => fields.push(LogicalType::Embedding(Some(n as i32)).field(
-                &sql_name(f.name()),
+                &column_name(f.name()),
                 lakefeed_core::types::vector_type(n as i32),
             )),
             Some(n) => {
@@ -173,7 +162,7 @@ fn output_schema(dataset: &Dataset, data: &Schema, keep_vectors: bool) -> Result
             None => fields.push(
                 f.as_ref()
                     .clone()
-                    .with_name(sql_name(f.name()))
+                    .with_name(column_name(f.name()))
                     .with_nullable(true),
             ),
         }
