@@ -58,6 +58,50 @@ impl IngestData {
         }
     }
 
+    /// A HuggingFace dataset (a local directory or a Hub id): the `huggingface` format with `name`.
+    pub fn huggingface(name: impl Into<String>) -> Self {
+        Self::Format {
+            name: "huggingface".into(),
+            options: serde_json::json!({ "name": name.into() }),
+        }
+    }
+
+    /// The seed's `data` dict: `{"_huggingface": "name"}` reads that dataset; otherwise each key is a column
+    /// and its value the column's values.
+    pub fn from_dict(data: Value) -> Result<Self> {
+        let Value::Object(map) = data else {
+            return Err(lakefeed_core::Error::Ingest(format!(
+                "data must be a dict, got {}",
+                json_kind(&data)
+            )));
+        };
+        if map.is_empty() {
+            return Err(lakefeed_core::Error::Ingest(
+                "data must not be empty".into(),
+            ));
+        }
+        if let Some(v) = map.get("_huggingface") {
+            return match v {
+                Value::String(name) => Ok(Self::huggingface(name.clone())),
+                other => Err(lakefeed_core::Error::Ingest(format!(
+                    "_huggingface value must be a string, got {}",
+                    json_kind(other)
+                ))),
+            };
+        }
+        let cols = map
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::Array(values) => Ok((k, values)),
+                other => Err(lakefeed_core::Error::Ingest(format!(
+                    "column '{k}' must be a list of values, got {}",
+                    json_kind(&other)
+                ))),
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self::Columns(cols))
+    }
+
     /// Files, directories and globs by kind (the `files` format).
     pub fn files<S: AsRef<str>>(paths: impl IntoIterator<Item = S>) -> Self {
         let paths: Vec<String> = paths.into_iter().map(|p| p.as_ref().to_string()).collect();
@@ -65,6 +109,19 @@ impl IngestData {
             name: "files".into(),
             options: serde_json::json!({ "paths": paths }),
         }
+    }
+}
+
+/// A JSON value's kind, as the seed's messages name Python types.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "None",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
     }
 }
 

@@ -8,6 +8,7 @@ mod client;
 mod coco;
 mod engine;
 mod files;
+mod huggingface;
 mod lerobot;
 mod lerobot_episodes;
 mod manifest;

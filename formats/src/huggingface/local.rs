@@ -42,7 +42,7 @@ pub struct Found {
     /// How they are stored.
     pub kind: Option<ShardKind>,
     /// `features` from `dataset_info.json`, when there is one.
-    pub features: Option<serde_json::Map<String, Value>>,
+    pub features: Option<Features>,
 }
 
 impl Found {
@@ -135,14 +135,14 @@ fn saved_dict(dir: &Path) -> Result<Found> {
     Ok(found)
 }
 
-/// One `Dataset.save_to_disk` directory: its split name (if recorded), data files and features.
-fn saved_split(
-    dir: &Path,
-) -> Result<(
-    Option<String>,
-    Vec<PathBuf>,
-    Option<serde_json::Map<String, Value>>,
-)> {
+/// What a `Dataset.save_to_disk` directory holds: its split name (if recorded), data files and features.
+type SavedSplit = (Option<String>, Vec<PathBuf>, Option<Features>);
+
+/// HF features by column.
+type Features = serde_json::Map<String, Value>;
+
+/// One `Dataset.save_to_disk` directory.
+fn saved_split(dir: &Path) -> Result<SavedSplit> {
     let state: Value = load(&dir.join("state.json"))?;
     let files: Vec<PathBuf> = state
         .get("_data_files")
