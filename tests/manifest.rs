@@ -119,3 +119,146 @@ fn manifest_schema_file_is_generated_from_the_code() {
     let v: serde_json::Value = serde_json::from_str(&on_disk).unwrap();
     assert!(v["properties"]["tables"].is_object());
 }
+
+/// A manifest in `dir` named `name` with `tables` (YAML lines under `tables:`).
+fn manifest(dir: &std::path::Path, name: &str, tables: &str) -> std::path::PathBuf {
+    write(dir, name, &format!("version: 1\ntables:\n{tables}"))
+}
+
+/// The manifest as JSON, for the schema validator.
+fn as_json(path: &std::path::Path) -> serde_json::Value {
+    serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn format_options_are_checked_with_line_and_column_and_by_the_schema() {
+    let d = tmp();
+    let store = d.path().join("s");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schemas/manifest.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    // (tables, what lakefeed says, whether the JSON Schema flags it too)
+    let cases = [
+        (
+            "  - name: t\n    format: coco\n    options:\n      imags_dir: x\n",
+            vec![
+                "m0.yaml:6:18",
+                "has no option 'imags_dir'",
+                "did you mean 'images_dir'",
+            ],
+            true,
+        ),
+        (
+            "  - name: t\n    format: coco\n    options:\n      images_dir: x\n      max_images: two\n",
+            vec![
+                "m1.yaml:7:19",
+                "option 'max_images' of format 'coco' must be integer or null, not string",
+            ],
+            true,
+        ),
+        (
+            "  - name: t\n    format: coco\n    options:\n      max_images: 2\n",
+            vec!["m2.yaml:4:13", "needs the option 'images_dir'"],
+            true,
+        ),
+        (
+            "  - name: t\n    format: lerobot-frame\n    options: {dataset_dir: x}\n",
+            vec![
+                "m3.yaml:4",
+                "unknown format 'lerobot-frame'",
+                "did you mean 'lerobot-frames'",
+            ],
+            true,
+        ),
+        (
+            "  - name: t\n    format: rows\n    option: {path: x}\n",
+            vec!["m4.yaml:5:5", "did you mean 'options'"],
+            true,
+        ),
+        (
+            "  - name: t\n    format: rows\n    options: {path: ${LAKEFEED_UNSET_VAR}}\n",
+            vec!["m5.yaml:5:21", "LAKEFEED_UNSET_VAR is not set"],
+            false,
+        ),
+        (
+            "  - name: t\n    format: rows\n    options: {path: [x}\n",
+            vec!["m6.yaml:5:"],
+            false,
+        ),
+    ];
+    for (i, (tables, wants, schema_flags)) in cases.iter().enumerate() {
+        let m = manifest(d.path(), &format!("m{i}.yaml"), tables);
+        let err = fails(lakefeed(&store, &["validate", m.to_str().unwrap()]));
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        for w in wants {
+            assert!(err.contains(w), "case {i}: '{w}' missing from: {err}");
+        }
+        if *schema_flags {
+            assert!(
+                !validator.is_valid(&as_json(&m)),
+                "case {i}: the schema flags it too"
+            );
+        }
+    }
+    // Every example validates, with lakefeed and with the schema.
+    for entry in std::fs::read_dir(repo().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let errors: Vec<String> = validator
+                .iter_errors(&as_json(&path))
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        }
+    }
+}
+
+#[test]
+fn a_failing_table_does_not_stop_the_others_unless_fail_fast() {
+    let d = tmp();
+    write(d.path(), "rows.jsonl", "{\"a\": 1}\n{\"a\": 2}\n");
+    let m = manifest(
+        d.path(),
+        "m.yaml",
+        "  - name: broken\n    format: rows\n    options: {path: missing.jsonl}\n  - name: good\n    format: rows\n    options: {path: rows.jsonl}\n",
+    );
+    let m = m.to_str().unwrap();
+    let store = d.path().join("s");
+    let out = lakefeed(&store, &["run", m]);
+    let err = fails(out);
+    assert!(
+        err.contains("table 'broken' failed") && err.contains("missing.jsonl"),
+        "{err}"
+    );
+    assert_eq!(crate::common::count(&store, "good"), 2);
+    // --fail-fast checks every table first: nothing is written.
+    let store = d.path().join("s2");
+    fails(lakefeed(&store, &["run", m, "--fail-fast"]));
+    assert_eq!(ok(lakefeed(&store, &["tables"])), "");
+    // --only runs the named tables; an unknown one is named.
+    let out = ok(lakefeed(&store, &["run", m, "--only", "good"]));
+    assert!(
+        out.contains("good: 2 rows") && !out.contains("broken"),
+        "{out}"
+    );
+    let err = fails(lakefeed(&store, &["run", m, "--only", "god"]));
+    assert!(err.contains("did you mean 'good'"), "{err}");
+}
+
+#[test]
+fn the_mixed_example_ingests_four_kinds_in_one_run() {
+    let d = tmp();
+    let store = d.path().join("s");
+    let m = repo().join("examples/mixed.yaml");
+    let out = ok(lakefeed(&store, &["run", m.to_str().unwrap()]));
+    for want in [
+        "coco: 5 rows",
+        "so101_frames: 1492 rows",
+        "coco_captions: 6 rows",
+        "images: ",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+}

@@ -26,6 +26,12 @@ pub enum Command {
     Run {
         /// The manifest file.
         manifest: PathBuf,
+        /// Run only this table (repeatable).
+        #[arg(long = "only", value_name = "TABLE")]
+        only: Vec<String>,
+        /// Stop at the first table that fails (every table is checked before any is written).
+        #[arg(long)]
+        fail_fast: bool,
     },
     /// Check a manifest (syntax, keys, formats, options, sources) without writing anything.
     Validate {

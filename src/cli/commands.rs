@@ -39,15 +39,46 @@ pub fn run(cli: Cli) -> Result<()> {
             )?;
             Ok(())
         }
-        Command::Run { manifest } => {
+        Command::Run {
+            manifest,
+            only,
+            fail_fast,
+        } => {
             let plan = Plan::load(&manifest)?;
             let store = Store::local(store_dir(store, plan.store_dir()))?;
             let bar = progress::bar(None);
-            let report = plan.run(&store, bar.as_ref().map(progress::callback));
+            let outcome = plan.run(
+                &store,
+                bar.as_ref().map(progress::callback),
+                &only,
+                fail_fast,
+            );
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
-            writeln!(std::io::stdout().lock(), "{}", report?)?;
+            let outcome = outcome?;
+            writeln!(std::io::stdout().lock(), "{}", outcome.report)?;
+            let mut err = std::io::stderr().lock();
+            for (table, e) in &outcome.failed {
+                writeln!(
+                    err,
+                    "table '{table}' failed: {} ({})",
+                    e.chain(),
+                    e.class().name()
+                )?;
+            }
+            if !outcome.failed.is_empty() {
+                bail!(
+                    "{} table(s) failed: {}",
+                    outcome.failed.len(),
+                    outcome
+                        .failed
+                        .iter()
+                        .map(|(t, _)| t.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             Ok(())
         }
         Command::Ingest(args) => ingest(&client(store)?, args),

@@ -15,6 +15,11 @@ use lakefeed_core::{
     Error, FormatEnv, Result, ResultExt, RunReport, did_you_mean, find_format, validate_table_name,
 };
 
+mod check;
+mod schema;
+
+pub use schema::json_schema;
+
 use crate::job::{IngestData, IngestJob};
 use crate::options::{IngestOptions, ProgressFn, WriteMode};
 use crate::store::Store;
@@ -57,10 +62,10 @@ pub struct TableSpec {
     /// A registered format (`lakefeed formats` lists them).
     #[schemars(with = "String")]
     pub format: Spanned<String>,
-    /// The format's own options (see `lakefeed formats NAME`).
+    /// The format's own options (see `lakefeed formats NAME`), each with where it is written.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
-    pub options: serde_json::Value,
+    pub options: BTreeMap<String, Spanned<serde_json::Value>>,
     /// Column type hints, e.g. `embedding: EMBEDDING(384)`.
     #[serde(default)]
     pub schema: BTreeMap<String, String>,
@@ -88,11 +93,6 @@ pub struct Plan {
     pub manifest: Manifest,
 }
 
-/// The JSON Schema of manifests (what `schemas/manifest.schema.json` holds).
-pub fn json_schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(Manifest)).unwrap_or_default()
-}
-
 /// Replaces `${NAME}` with the environment variable's value (`$${` stays a literal `${`). A variable that is
 /// not set is an error naming the line.
 pub fn interpolate(text: &str, file: &Path) -> Result<String> {
@@ -108,17 +108,23 @@ pub fn interpolate(text: &str, file: &Path) -> Result<String> {
             }
             out.push_str(&rest[..i]);
             let Some(end) = rest[i..].find('}') else {
-                return Err(Error::bad_source(
-                    file,
-                    format!("line {}: unclosed ${{", n + 1),
-                ));
+                return Err(Error::Ingest(format!(
+                    "{}:{}:{}: unclosed ${{ (line {})",
+                    file.display(),
+                    n + 1,
+                    line.len() - rest.len() + i + 1,
+                    n + 1
+                )));
             };
             let name = &rest[i + 2..i + end];
+            let column = line.len() - rest.len() + i + 1;
             let value = std::env::var(name).map_err(|_| {
-                Error::bad_source(
-                    file,
-                    format!("line {}: environment variable {name} is not set", n + 1),
-                )
+                Error::Ingest(format!(
+                    "{}:{}:{column}: environment variable {name} is not set (line {})",
+                    file.display(),
+                    n + 1,
+                    n + 1
+                ))
             })?;
             out.push_str(&value);
             rest = &rest[i + end + 1..];
@@ -160,13 +166,13 @@ impl Plan {
                     .context(at(t.format.referenced.line())));
             }
             t.hints().with_context(table_at)?;
-            if !(t.options.is_object() || t.options.is_null()) {
-                return Err(Error::Ingest(format!(
-                    "{}: table '{}': options must be a mapping",
-                    at(t.format.referenced.line()),
-                    t.name.value
-                )));
-            }
+            check::check_options(
+                &path,
+                &t.name.value,
+                &t.format.value,
+                &t.format.referenced,
+                &t.options,
+            )?;
         }
         Ok(Self { path, manifest })
     }
@@ -203,9 +209,14 @@ impl Plan {
                     thumbnails: t.thumbnails.or(defaults.thumbnails).unwrap_or(true),
                     ..Default::default()
                 };
+                let format_options: serde_json::Map<String, serde_json::Value> = t
+                    .options
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.value.clone()))
+                    .collect();
                 let data = IngestData::Format {
                     name: t.format.value.clone(),
-                    options: t.options.clone(),
+                    options: serde_json::Value::Object(format_options),
                 };
                 Ok(IngestJob::new(t.name.value.clone(), data)
                     .options(options)
@@ -229,17 +240,64 @@ impl Plan {
         Ok(jobs)
     }
 
-    /// Runs every table in order into `store`; the reports are merged. Every table is built (checked) before
-    /// any is written.
-    pub fn run(&self, store: &Store, progress: Option<ProgressFn>) -> Result<RunReport> {
-        let mut report = RunReport::default();
-        for mut job in self.build_all()? {
-            job.ingest_options_mut().on_progress = progress.clone();
-            tracing::info!(table = %job.table(), "ingesting");
-            report.merge(job.run(store)?.report);
+    /// Runs the tables (all, or those named in `only`) in order into `store`, merging their reports. A table
+    /// that fails is recorded and the others still run; with `fail_fast` every table is built (checked) before
+    /// any is written, and the first failure stops the run.
+    pub fn run(
+        &self,
+        store: &Store,
+        progress: Option<ProgressFn>,
+        only: &[String],
+        fail_fast: bool,
+    ) -> Result<RunOutcome> {
+        let names: Vec<&str> = self
+            .manifest
+            .tables
+            .iter()
+            .map(|t| t.name.value.as_str())
+            .collect();
+        for o in only {
+            if !names.contains(&o.as_str()) {
+                return Err(Error::Ingest(format!(
+                    "{}: no table '{o}'{}",
+                    self.path.display(),
+                    did_you_mean(o, names.iter().copied())
+                )));
+            }
         }
-        Ok(report)
+        let mut jobs = self.jobs()?;
+        jobs.retain(|j| only.is_empty() || only.iter().any(|o| o == j.table()));
+        if fail_fast {
+            for job in &mut jobs {
+                job.build()?;
+            }
+        }
+        let mut out = RunOutcome::default();
+        for mut job in jobs {
+            let table = job.table().to_string();
+            job.ingest_options_mut().on_progress = progress.clone();
+            tracing::info!(table = %table, "ingesting");
+            match job.run(store) {
+                Ok(r) => out.report.merge(r.report),
+                Err(e) => {
+                    out.failed.push((table, e));
+                    if fail_fast {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
+}
+
+/// What a manifest run did: the tables' merged report, and the tables that failed with why.
+#[derive(Debug, Default)]
+pub struct RunOutcome {
+    /// The merged report of the tables that ran.
+    pub report: RunReport,
+    /// Each failed table and its error.
+    pub failed: Vec<(String, Error)>,
 }
 
 impl TableSpec {
