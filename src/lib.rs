@@ -28,8 +28,7 @@ pub use lakefeed_formats;
 pub use options::{IngestOptions, ProgressFn, WriteMode};
 pub use store::{LocalStore, Store};
 
-/// Makes sure the built-in formats (and the bundled example plugin) are linked into any binary using this crate.
+/// Makes sure the built-in formats are linked into any binary using this crate.
 pub fn link_builtin_formats() {
     lakefeed_formats::link();
-    use lakefeed_format_ndjson_stats as _;
 }

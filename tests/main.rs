@@ -2,6 +2,10 @@
 
 mod common;
 
+// The example plugins, linked so the registry test sees every format a user could link.
+use lakefeed_format_image_manifest as _;
+use lakefeed_format_ndjson_stats as _;
+
 mod bad_files;
 mod cli;
 mod client;
@@ -12,6 +16,7 @@ mod huggingface;
 mod lerobot;
 mod lerobot_episodes;
 mod manifest;
+mod plugins;
 mod python;
 mod registry;
 mod rerun;

@@ -59,13 +59,9 @@ pub fn run(cli: Cli) -> Result<()> {
             let outcome = outcome?;
             writeln!(std::io::stdout().lock(), "{}", outcome.report)?;
             let mut err = std::io::stderr().lock();
-            for (table, e) in &outcome.failed {
-                writeln!(
-                    err,
-                    "table '{table}' failed: {} ({})",
-                    e.chain(),
-                    e.class().name()
-                )?;
+            for (_, e) in &outcome.failed {
+                // The error's context names the manifest line and the table.
+                writeln!(err, "error: {}: {}", e.class().name(), e.chain())?;
             }
             if !outcome.failed.is_empty() {
                 bail!(

@@ -44,6 +44,24 @@ pub fn lakefeed(store: &Path, args: &[&str]) -> Output {
         .expect("running lakefeed")
 }
 
+/// The `lakefeed_plus` example: the stock CLI with the example plugins linked in (cargo builds examples before
+/// running tests, next to this test binary).
+pub fn lakefeed_plus(store: &Path, args: &[&str]) -> Output {
+    let exe = std::env::current_exe().expect("test binary path");
+    let debug = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile folder");
+    Command::new(debug.join("examples/lakefeed_plus"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env_remove("LAKEFEED_STORE")
+        .env("LAKEFEED_LOG", "warn")
+        .output()
+        .expect("running the lakefeed_plus example (built by cargo test)")
+}
+
 /// stdout as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
