@@ -166,7 +166,7 @@ fn format_options_are_checked_with_line_and_column_and_by_the_schema() {
         (
             "  - name: t\n    format: lerobot-frame\n    options: {dataset_dir: x}\n",
             vec![
-                "m3.yaml:4",
+                "m3.yaml:4:13",
                 "unknown format 'lerobot-frame'",
                 "did you mean 'lerobot-frames'",
             ],

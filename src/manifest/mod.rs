@@ -142,7 +142,9 @@ impl Plan {
         let text = interpolate(&raw, &path)?;
         let manifest: Manifest =
             serde_saphyr::from_str(&text).map_err(|e| yaml_error(&path, &e))?;
-        let at = |line: u64| format!("{}:{line}", path.display());
+        let at = |loc: &serde_saphyr::Location| {
+            format!("{}:{}:{}", path.display(), loc.line(), loc.column())
+        };
         if manifest.version != 1 {
             return Err(Error::Ingest(format!(
                 "{}: version {} is not supported; use version: 1",
@@ -152,18 +154,18 @@ impl Plan {
         }
         let mut seen = std::collections::HashSet::new();
         for t in &manifest.tables {
-            let table_at = || format!("{}: table '{}'", at(t.name.referenced.line()), t.name.value);
-            validate_table_name(&t.name.value).context(at(t.name.referenced.line()))?;
+            let table_at = || format!("{}: table '{}'", at(&t.name.referenced), t.name.value);
+            validate_table_name(&t.name.value).context(at(&t.name.referenced))?;
             if !seen.insert(t.name.value.clone()) {
                 return Err(Error::Ingest(format!(
                     "{}: table '{}' is listed twice",
-                    at(t.name.referenced.line()),
+                    at(&t.name.referenced),
                     t.name.value
                 )));
             }
             if find_format(&t.format.value).is_err() {
                 return Err(Error::Ingest(unknown_format(&t.format.value))
-                    .context(at(t.format.referenced.line())));
+                    .context(at(&t.format.referenced)));
             }
             t.hints().with_context(table_at)?;
             check::check_options(
