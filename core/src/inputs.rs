@@ -35,6 +35,30 @@ pub fn input_key(content_id: &str, shaping: &impl Serialize) -> String {
     )
 }
 
+/// What identifies a file's current content cheaply: its path, size and modification time (`missing` when it
+/// cannot be read), for [`input_key`].
+pub fn file_stamp(path: &std::path::Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) => {
+            let time = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{}:{time}", path.display(), m.len())
+        }
+        Err(_) => format!("{}:missing", path.display()),
+    }
+}
+
+/// A file as an input: keyed by its [`file_stamp`] and the options that shape its rows.
+pub fn file_input(path: &std::path::Path, shaping: &impl Serialize) -> Input {
+    Input {
+        key: input_key(&file_stamp(path), shaping),
+        path: path.to_path_buf(),
+    }
+}
+
 /// `batch` marked as completing `keys` (in addition to any it already completes). A batch may have no rows: an
 /// input that yields none is still marked.
 pub fn mark_done(batch: RecordBatch, keys: &[String]) -> RecordBatch {

@@ -34,14 +34,19 @@ pub fn tmp() -> tempfile::TempDir {
 
 /// Runs the `lakefeed` binary with `--store store` and `args`.
 pub fn lakefeed(store: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lakefeed"))
+    cli(Path::new(env!("CARGO_BIN_EXE_lakefeed")), store, args)
+}
+
+/// Runs a lakefeed CLI binary with `--store store` and `args`.
+fn cli(exe: &Path, store: &Path, args: &[&str]) -> Output {
+    Command::new(exe)
         .arg("--store")
         .arg(store)
         .args(args)
         .env_remove("LAKEFEED_STORE")
         .env("LAKEFEED_LOG", "warn")
         .output()
-        .expect("running lakefeed")
+        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()))
 }
 
 /// The `lakefeed_plus` example: the stock CLI with the example plugins linked in (cargo builds examples before
@@ -52,14 +57,7 @@ pub fn lakefeed_plus(store: &Path, args: &[&str]) -> Output {
         .parent()
         .and_then(Path::parent)
         .expect("target profile folder");
-    Command::new(debug.join("examples/lakefeed_plus"))
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env_remove("LAKEFEED_STORE")
-        .env("LAKEFEED_LOG", "warn")
-        .output()
-        .expect("running the lakefeed_plus example (built by cargo test)")
+    cli(&debug.join("examples/lakefeed_plus"), store, args)
 }
 
 /// stdout as text.

@@ -13,7 +13,7 @@ use lakefeed_core::arrow::array::{
     ArrayRef, BinaryBuilder, Int64Builder, RecordBatch, StringBuilder,
 };
 use lakefeed_core::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use lakefeed_core::inputs::{DoneSet, input_key, mark_done};
+use lakefeed_core::inputs::{DoneSet, file_stamp, input_key, mark_done};
 use lakefeed_core::{
     Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, Input, LogicalType, Result,
     batches_in_runs, options_schema, parse_options,
@@ -301,10 +301,7 @@ impl Format for Coco {
         let mut out = Vec::with_capacity(self.images.len());
         for info in &self.images {
             let path = self.images_dir.join(&info.file_name);
-            let stat = std::fs::metadata(&path)
-                .ok()
-                .map(|m| (m.len(), m.modified().ok()));
-            let content = format!("{}:{}:{stat:?}", info.id, info.file_name);
+            let content = format!("{}:{}", info.id, file_stamp(&path));
             let key = input_key(&content, &self.annotations_id);
             self.keys.insert(info.id, key.clone());
             out.push(Input { key, path });

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
-use lakefeed_core::inputs::{DoneSet, input_key, retain_flagged, still_to_do};
+use lakefeed_core::inputs::{DoneSet, file_input, retain_flagged, still_to_do};
 use lakefeed_core::{
     Batches, Error, Format, FormatDescriptor, FormatEnv, IngestContext, Input, LogicalType, Result,
     column_name, options_schema, parse_options,
@@ -160,15 +160,9 @@ impl Format for HuggingFace {
         let shaping = (&self.options.columns, self.with_split, &self.dataset_id);
         let mut out = Vec::new();
         for (s, key) in self.shards.iter().zip(self.keys.iter_mut()) {
-            let stat = std::fs::metadata(&s.path)
-                .ok()
-                .map(|m| (m.len(), m.modified().ok()));
-            let k = input_key(&format!("{}:{stat:?}", s.path.display()), &shaping);
-            *key = Some(k.clone());
-            out.push(Input {
-                key: k,
-                path: s.path.clone(),
-            });
+            let input = file_input(&s.path, &shaping);
+            *key = Some(input.key.clone());
+            out.push(input);
         }
         Ok(out)
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use lakefeed_core::arrow::array::{ArrayRef, BinaryArray, Int64Array, RecordBatch, StringArray};
 use lakefeed_core::arrow::datatypes::{DataType, Schema, SchemaRef};
-use lakefeed_core::inputs::{DoneSet, input_key, retain_flagged, still_to_do};
+use lakefeed_core::inputs::{DoneSet, file_stamp, input_key, retain_flagged, still_to_do};
 use lakefeed_core::{Batches, Format, IngestContext, Input, LogicalType, Result};
 
 use super::info::{Dataset, Layout};
@@ -273,19 +273,8 @@ impl Format for Episodes {
     fn inputs(&mut self) -> Result<Vec<Input>> {
         let mut out = Vec::new();
         for ((ep, files), key) in self.episodes.iter().zip(&self.files).zip(&mut self.keys) {
-            let stats: Vec<_> = files
-                .iter()
-                .flatten()
-                .map(|p| {
-                    std::fs::metadata(p)
-                        .ok()
-                        .map(|m| (m.len(), m.modified().ok()))
-                })
-                .collect();
-            let k = input_key(
-                &format!("{}/episode/{}", self.dataset_id, ep.index),
-                &format!("{stats:?}"),
-            );
+            let stats: Vec<String> = files.iter().flatten().map(|p| file_stamp(p)).collect();
+            let k = input_key(&format!("{}/episode/{}", self.dataset_id, ep.index), &stats);
             *key = Some(k.clone());
             out.push(Input {
                 key: k,

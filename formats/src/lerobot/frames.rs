@@ -13,7 +13,7 @@ use lakefeed_core::arrow::array::{
 };
 use lakefeed_core::arrow::compute::cast;
 use lakefeed_core::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
-use lakefeed_core::inputs::{DoneSet, input_key, retain_flagged, still_to_do};
+use lakefeed_core::inputs::{DoneSet, file_input, retain_flagged, still_to_do};
 use lakefeed_core::{
     Batches, Error, Format, IngestContext, Input, LogicalType, Result, column_name,
 };
@@ -313,15 +313,9 @@ impl Format for Frames {
         );
         let mut out = Vec::new();
         for (f, key) in self.files.iter().zip(self.keys.iter_mut()) {
-            let stat = std::fs::metadata(&f.path)
-                .ok()
-                .map(|m| (m.len(), m.modified().ok()));
-            let k = input_key(&format!("{}:{stat:?}", f.path.display()), &shaping);
-            *key = Some(k.clone());
-            out.push(Input {
-                key: k,
-                path: f.path.clone(),
-            });
+            let input = file_input(&f.path, &shaping);
+            *key = Some(input.key.clone());
+            out.push(input);
         }
         Ok(out)
     }
