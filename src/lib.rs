@@ -17,6 +17,7 @@ pub mod job;
 pub mod manifest;
 pub mod options;
 pub mod pipeline;
+pub mod server;
 pub mod sql;
 pub mod stages;
 pub mod store;

@@ -21,4 +21,5 @@ mod python;
 mod registry;
 mod rerun;
 mod search;
+mod server;
 mod thumbnails;

@@ -40,6 +40,8 @@ pub enum Command {
     },
     /// Print the manifest's JSON Schema (for editors).
     ManifestSchema,
+    /// Serve the managed REST API over the store (`--store` is the root of `{org}/{workspace}` stores).
+    Serve(ServeArgs),
     /// Ingest files (PATH…), a records file (--rows) or any registered format (--format) into TABLE.
     Ingest(IngestArgs),
     /// Run SQL (PostgreSQL dialect with $1..$n parameters) and print the result.
@@ -71,6 +73,34 @@ pub enum Command {
         /// A format name.
         name: Option<String>,
     },
+}
+
+/// `serve` arguments.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks one; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// HS256 secret tokens are signed with.
+    #[arg(
+        long,
+        env = "LAKEFEED_JWT_SECRET",
+        hide_env_values = true,
+        conflicts_with = "jwt_public_key"
+    )]
+    pub jwt_secret: Option<String>,
+    /// A PEM public key (RSA for RS256, EC P-256 for ES256) tokens are signed for.
+    #[arg(long, value_name = "FILE")]
+    pub jwt_public_key: Option<PathBuf>,
+    /// Largest request body, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub max_body_mb: usize,
+    /// Most rows a query may return.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_result_rows: usize,
+    /// Longest a query may run, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub query_timeout_s: u64,
 }
 
 /// `ingest` arguments.

@@ -12,14 +12,16 @@ use crate::{
     format_groups, formats, schema,
 };
 
-use super::args::{Cli, Command, IngestArgs, Mode, QueryArgs};
+use super::args::{Cli, Command, IngestArgs, Mode, QueryArgs, ServeArgs};
 use super::{output, progress};
+use crate::server::{self, ServeConfig, Verifier};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let store = cli.store.as_deref();
     match cli.command {
         Command::Formats { name } => list_formats(name.as_deref()),
+        Command::Serve(args) => serve(store_dir(store, None), args),
         Command::ManifestSchema => {
             writeln!(
                 std::io::stdout().lock(),
@@ -139,6 +141,25 @@ tables:",
             )?;
         }
     }
+    Ok(())
+}
+
+/// `serve`: the REST API over the stores under `root`.
+fn serve(root: std::path::PathBuf, args: ServeArgs) -> Result<()> {
+    let verifier = match (&args.jwt_secret, &args.jwt_public_key) {
+        (Some(secret), None) => Verifier::secret(secret)?,
+        (None, Some(pem)) => Verifier::public_key(pem)?,
+        _ => bail!("serve needs --jwt-secret (or LAKEFEED_JWT_SECRET) or --jwt-public-key FILE"),
+    };
+    let mut config = ServeConfig::new(root, args.listen, verifier);
+    config.max_body_bytes = args.max_body_mb << 20;
+    config.max_result_rows = args.max_result_rows;
+    config.query_timeout = std::time::Duration::from_secs(args.query_timeout_s);
+    server::serve(config, |addr| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on http://{addr}");
+        let _ = out.flush();
+    })?;
     Ok(())
 }
 

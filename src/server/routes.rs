@@ -1,0 +1,368 @@
+//! The endpoints, their JSON shapes (the seed's wire contract) and the error mapping.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use lakefeed_core::arrow::datatypes::{DataType, Field, Schema};
+use lakefeed_core::{Error, ErrorClass, LogicalType, validate_table_name};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{AppState, Caller};
+
+type Shared = Arc<AppState>;
+
+/// A request's id, set by the logging middleware.
+#[derive(Clone)]
+struct RequestId(String);
+
+pub(super) fn router(state: Shared) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/health", get(health))
+        .route("/me", get(me))
+        .route("/workspaces", get(workspaces))
+        .route(
+            "/workspaces/{ws}/tables",
+            get(list_tables).post(create_table),
+        )
+        .route("/workspaces/{ws}/tables/query", post(query))
+        .route("/workspaces/{ws}/tables/{table}", delete(drop_table))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(log_requests))
+        .with_state(state)
+}
+
+/// One log line per request, with its id, status and time; the id is also the `x-request-id` header.
+async fn log_requests(mut req: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let started = Instant::now();
+    let mut resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    tracing::info!(request_id = %id, %method, %path, status, ms = started.elapsed().as_millis() as u64, "request");
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// An error response: the seed's status codes and `{"error", "code"}` body.
+struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let root = e.root();
+        let (status, code) = match root {
+            Error::TableNotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            Error::TableExists(_) => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
+            _ => match e.class() {
+                ErrorClass::Auth | ErrorClass::Token => (StatusCode::UNAUTHORIZED, "UNAUTHORIZED"),
+                ErrorClass::Workspace => (StatusCode::FORBIDDEN, "FORBIDDEN"),
+                ErrorClass::Query | ErrorClass::Ingest => {
+                    (StatusCode::BAD_REQUEST, "INVALID_REQUEST")
+                }
+                ErrorClass::Table => (StatusCode::BAD_REQUEST, "TABLE_ERROR"),
+                _ => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+            },
+        };
+        Self::new(status, code, e.chain())
+    }
+}
+
+/// Adds the request id to an error body.
+async fn with_request_id(req: RequestId, r: Result<Response, ApiError>) -> Response {
+    match r {
+        Ok(resp) => resp,
+        Err(e) => {
+            let body = json!({"error": e.message, "code": e.code, "request_id": req.0});
+            if e.status.is_server_error() {
+                tracing::error!(request_id = %req.0, error = %e.message, "request failed");
+            }
+            (e.status, Json(body)).into_response()
+        }
+    }
+}
+
+type Answer = Result<Response, ApiError>;
+
+fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "Token required: send Authorization: Bearer <token>",
+            )
+        })?;
+    Ok(state.config.verifier.verify(token.trim())?)
+}
+
+/// The caller, allowed into workspace `ws`.
+fn caller_in(state: &AppState, headers: &HeaderMap, ws: &str) -> Result<Caller, ApiError> {
+    let c = caller(state, headers)?;
+    if !c.may_use(ws) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            format!("Forbidden: this token cannot use workspace '{ws}'"),
+        ));
+    }
+    Ok(c)
+}
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> lakefeed_core::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                format!("a worker failed: {e}"),
+            )
+        })?
+        .map_err(ApiError::from)
+}
+
+/// A JSON body, or a clear 4xx: too large, or not JSON of the expected shape.
+fn body<T: for<'de> Deserialize<'de>>(raw: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let bytes = raw.map_err(|r| {
+        let status = r.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "TOO_LARGE"
+        } else {
+            "INVALID_REQUEST"
+        };
+        ApiError::new(status, code, format!("request body: {}", r.body_text()))
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            format!("malformed JSON body: {e}"),
+        )
+    })
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+async fn me(
+    State(s): State<Shared>,
+    axum::Extension(rid): axum::Extension<RequestId>,
+    headers: HeaderMap,
+) -> Response {
+    let r = caller(&s, &headers)
+        .map(|c| Json(json!({"id": c.user, "organizations": [c.org]})).into_response());
+    with_request_id(rid, r).await
+}
+
+async fn workspaces(
+    State(s): State<Shared>,
+    axum::Extension(rid): axum::Extension<RequestId>,
+    headers: HeaderMap,
+) -> Response {
+    let r: Answer = async {
+        let c = caller(&s, &headers)?;
+        let dir = s.config.root.join(&c.org);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.retain(|n| c.may_use(n));
+        names.sort();
+        let data: Vec<Value> = names
+            .iter()
+            .map(|n| json!({"id": n, "org_id": c.org, "name": n}))
+            .collect();
+        Ok(Json(json!({"data": data})).into_response())
+    }
+    .await;
+    with_request_id(rid, r).await
+}
+
+async fn list_tables(
+    State(s): State<Shared>,
+    axum::Extension(rid): axum::Extension<RequestId>,
+    Path(ws): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let r: Answer = async {
+        let c = caller_in(&s, &headers, &ws)?;
+        let st = s.clone();
+        let names = blocking(move || st.store(&c, &ws)?.list_tables()).await?;
+        let tables: Vec<Value> = names.iter().map(|n| json!({"table_name": n})).collect();
+        Ok(Json(json!({"tables": tables})).into_response())
+    }
+    .await;
+    with_request_id(rid, r).await
+}
+
+#[derive(Deserialize)]
+struct CreateTable {
+    table_name: String,
+    #[serde(default)]
+    table_schema: serde_json::Map<String, Value>,
+}
+
+/// A column of a create request: its SQL or lakefeed type name → a field.
+fn column(name: &str, ty: &Value) -> Result<Field, ApiError> {
+    let bad = |why: String| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", why);
+    let ty = ty
+        .as_str()
+        .ok_or_else(|| bad(format!("column '{name}': the type must be a string")))?;
+    let logical = match ty.trim().to_ascii_uppercase().as_str() {
+        "BIGINT" | "INT8" => LogicalType::Int64,
+        "INTEGER" | "INT4" => LogicalType::Int32,
+        "REAL" | "FLOAT4" => LogicalType::Float32,
+        "DOUBLE PRECISION" | "FLOAT8" => LogicalType::Float64,
+        "BOOLEAN" => LogicalType::Bool,
+        "BYTEA" => LogicalType::Binary,
+        "FLOAT4[]" | "REAL[]" => LogicalType::Embedding(None),
+        "JSONB" => LogicalType::Json,
+        "VARCHAR" => LogicalType::Text,
+        other => other
+            .parse()
+            .map_err(|e: Error| bad(format!("column '{name}': {e}")))?,
+    };
+    let dt = logical
+        .arrow_type()
+        .unwrap_or_else(|| DataType::List(Arc::new(Field::new("item", DataType::Float32, true))));
+    Ok(logical.field(name, dt))
+}
+
+async fn create_table(
+    State(s): State<Shared>,
+    axum::Extension(rid): axum::Extension<RequestId>,
+    Path(ws): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Response {
+    let r: Answer = async {
+        let c = caller_in(&s, &headers, &ws)?;
+        let req: CreateTable = body(raw)?;
+        validate_table_name(&req.table_name)?;
+        let fields = req
+            .table_schema
+            .iter()
+            .map(|(n, t)| column(n, t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let st = s.clone();
+        blocking(move || {
+            let store = st.store(&c, &ws)?;
+            if store.table_schema(&req.table_name)?.is_some() {
+                return Err(Error::TableExists(req.table_name.clone()));
+            }
+            store.create_table(&req.table_name, Arc::new(Schema::new(fields)))
+        })
+        .await?;
+        Ok((StatusCode::CREATED, Json(json!({"status": "created"}))).into_response())
+    }
+    .await;
+    with_request_id(rid, r).await
+}
+
+async fn drop_table(
+    State(s): State<Shared>,
+    axum::Extension(rid): axum::Extension<RequestId>,
+    Path((ws, table)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let r: Answer = async {
+        let c = caller_in(&s, &headers, &ws)?;
+        validate_table_name(&table)?;
+        let st = s.clone();
+        blocking(move || {
+            let store = st.store(&c, &ws)?;
+            if store.table_schema(&table)?.is_none() {
+                return Err(Error::TableNotFound(table));
+            }
+            store.drop_table(&table, false)
+        })
+        .await?;
+        Ok(Json(json!({"status": "dropped"})).into_response())
+    }
+    .await;
+    with_request_id(rid, r).await
+}
+
+#[derive(Deserialize)]
+struct QueryRequest {
+    query: String,
+    #[serde(default)]
+    params: Vec<Value>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+}
+
+async fn query(
+    State(s): State<Shared>,
+    axum::Extension(rid): axum::Extension<RequestId>,
+    Path(ws): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Response {
+    let r: Answer = async {
+        let c = caller_in(&s, &headers, &ws)?;
+        let req: QueryRequest = body(raw)?;
+        let limit = s.config.query_timeout;
+        let timeout = req
+            .timeout_ms
+            .map_or(limit, |t| Duration::from_millis(t).min(limit));
+        let (st, max_rows) = (s.clone(), s.config.max_result_rows);
+        let work = blocking(move || {
+            let result = st.store(&c, &ws)?.query(&req.query, &req.params)?;
+            if result.row_count() > max_rows {
+                return Err(Error::query(format!(
+                    "the result has {} rows, over the server's limit of {max_rows}; add a LIMIT",
+                    result.row_count()
+                )));
+            }
+            Ok((result.columns(), result.rows()?, result.row_count()))
+        });
+        let (columns, rows, n) = tokio::time::timeout(timeout, work).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "TIMEOUT",
+                format!("the query ran over {} ms", timeout.as_millis()),
+            )
+        })??;
+        Ok(Json(json!({"columns": columns, "rows": rows, "row_count": n})).into_response())
+    }
+    .await;
+    with_request_id(rid, r).await
+}

@@ -1,0 +1,254 @@
+//! `lakefeed serve` (§8): a real server on loopback, driven by the seed's own Python client (`deeplake==4.5.5`,
+//! `deeplake.managed.Client`) and by raw HTTP for the error paths.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use jsonwebtoken::{EncodingKey, Header, encode};
+use serde_json::{Value, json};
+
+use crate::common::{lakefeed, ok, python, tmp, write};
+
+const SECRET: &str = "a-test-secret-of-some-length";
+
+/// A `lakefeed serve` process, stopped with SIGTERM when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Server {
+    /// Starts a server over the stores under `root` with `extra` arguments.
+    pub fn start(root: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lakefeed"))
+            .arg("--store")
+            .arg(root)
+            .args(["serve", "--listen", "127.0.0.1:0", "--jwt-secret", SECRET])
+            .args(extra)
+            .env("LAKEFEED_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("lakefeed serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("no address: {line}"))
+            .to_string();
+        Self { child, url }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A token for `org` (the seed's `OrgID` claim), valid for an hour, with any `extra` claims.
+pub fn token(org: &str, extra: Value) -> String {
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let mut claims = json!({"OrgID": org, "exp": exp, "UserID": "tester"});
+    if let (Some(c), Some(e)) = (claims.as_object_mut(), extra.as_object()) {
+        c.extend(e.clone());
+    }
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// Runs a Python script with `args`; returns its JSON output.
+fn py(script: &str, args: &[&str]) -> Value {
+    let out = Command::new(python())
+        .args(["-c", script])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// A workspace store under `root` with a `docs` table (through the CLI, as a local ingest).
+fn seed_docs(root: &Path, org: &str, ws: &str) -> PathBuf {
+    let store = root.join(org).join(ws);
+    let d = tmp();
+    let rows = write(
+        d.path(),
+        "docs.jsonl",
+        "{\"k\": \"a\", \"v\": 1, \"text\": \"red apples\"}\n{\"k\": \"b\", \"v\": 2, \"text\": \"green pears\"}\n{\"k\": \"c\", \"v\": 3, \"text\": \"red cherries\"}\n",
+    );
+    ok(lakefeed(
+        &store,
+        &["ingest", "docs", "--rows", rows.to_str().unwrap()],
+    ));
+    store
+}
+
+const SEED_CLIENT: &str = r#"
+import json, sys
+from deeplake.managed import Client
+from deeplake.managed.errors import AuthError, TableError, ManagedServiceError
+url, token, ws = sys.argv[1:4]
+c = Client(token=token, workspace_id=ws, api_url=url)
+out = {"org": c.org_id, "tables": c.list_tables()}
+out["query"] = c.query("SELECT k, v FROM docs WHERE k = $1", ("b",))
+out["injection"] = c.query("SELECT k FROM docs WHERE k = $1", ("b' OR '1'='1",))
+out["fluent"] = c.table("docs").select("k", "v").where("v >= $1", 2).order_by("k").limit(5)()
+c.create_index("docs", "text")
+c.create_index("docs", "text")
+out["search"] = c.query("SELECT k FROM docs WHERE text @> $1 ORDER BY k", ("red",))
+c.drop_table("docs")
+c.drop_table("docs")  # if_exists: a 404 is fine
+out["after_drop"] = c.list_tables()
+try:
+    c.drop_table("docs", if_exists=False)
+    out["drop_missing"] = "no error"
+except ManagedServiceError as e:
+    out["drop_missing"] = type(e).__name__
+print(json.dumps(out))
+"#;
+
+#[test]
+fn the_seeds_python_client_works_against_lakefeed_serve() {
+    let d = tmp();
+    let root = d.path().join("root");
+    seed_docs(&root, "org1", "ws");
+    let server = Server::start(&root, &[]);
+    let t = token("org1", json!({}));
+    let out = py(SEED_CLIENT, &[&server.url, &t, "ws"]);
+    assert_eq!(out["org"], "org1");
+    assert_eq!(out["tables"], json!(["docs"]));
+    assert_eq!(out["query"], json!([{"k": "b", "v": 2}]));
+    assert_eq!(
+        out["injection"],
+        json!([]),
+        "parameters are bound, not spliced"
+    );
+    assert_eq!(
+        out["fluent"],
+        json!([{"k": "b", "v": 2}, {"k": "c", "v": 3}])
+    );
+    assert_eq!(out["search"], json!([{"k": "a"}, {"k": "c"}]));
+    assert_eq!(out["after_drop"], json!([]));
+    assert_eq!(out["drop_missing"], "ManagedServiceError");
+}
+
+const RAW: &str = r#"
+import json, sys, requests
+url, good, other_ws, other_org, expired, forged = sys.argv[1:7]
+def call(method, path, token=good, **kw):
+    h = {"Authorization": f"Bearer {token}"} if token else {}
+    r = requests.request(method, url + path, headers=h, timeout=30, **kw)
+    try:
+        body = r.json()
+    except Exception:
+        body = r.text
+    return [r.status_code, body, r.headers.get("x-request-id")]
+out = {
+  "health": call("GET", "/health", token=None),
+  "no_token": call("GET", "/workspaces/ws/tables", token=None),
+  "expired": call("GET", "/workspaces/ws/tables", token=expired),
+  "forged": call("GET", "/workspaces/ws/tables", token=forged),
+  "other_ws": call("GET", "/workspaces/ws/tables", token=other_ws),
+  "other_ws_query": call("POST", "/workspaces/ws/tables/query", token=other_ws, json={"query": "SELECT * FROM docs"}),
+  "other_ws_drop": call("DELETE", "/workspaces/ws/tables/docs", token=other_ws),
+  "other_org_list": call("GET", "/workspaces/ws/tables", token=other_org),
+  "other_org_query": call("POST", "/workspaces/ws/tables/query", token=other_org, json={"query": "SELECT * FROM docs"}),
+  "malformed": call("POST", "/workspaces/ws/tables/query", data=b"{not json"),
+  "oversized": call("POST", "/workspaces/ws/tables/query", json={"query": "SELECT 1", "pad": "x" * (2 << 20)}),
+  "bad_table": call("POST", "/workspaces/ws/tables", json={"table_name": "docs\"; DROP TABLE docs; --", "table_schema": {}}),
+  "bad_ws": call("GET", "/workspaces/..%2Fother/tables"),
+  "injection_path": call("DELETE", "/workspaces/ws/tables/docs%22%3B%20DROP"),
+  "exists": call("POST", "/workspaces/ws/tables", json={"table_name": "docs", "table_schema": {"k": "TEXT"}}),
+  "create": call("POST", "/workspaces/ws/tables", json={"table_name": "made", "table_schema": {"k": "TEXT", "n": "BIGINT", "e": "FLOAT4[]"}}),
+  "bad_sql": call("POST", "/workspaces/ws/tables/query", json={"query": "SELEC 1"}),
+  "missing_table": call("DELETE", "/workspaces/ws/tables/nope"),
+  "me": call("GET", "/me"),
+  "after": call("GET", "/workspaces/ws/tables"),
+}
+print(json.dumps(out))
+"#;
+
+#[test]
+fn auth_tenancy_and_bad_requests_get_clear_errors_and_write_nothing() {
+    let d = tmp();
+    let root = d.path().join("root");
+    seed_docs(&root, "org1", "ws");
+    seed_docs(&root, "org1", "ws2");
+    let server = Server::start(&root, &["--max-body-mb", "1"]);
+    let good = token("org1", json!({"workspaces": ["ws"]}));
+    let other_ws = token("org1", json!({"workspaces": ["ws2"]}));
+    let other_org = token("org2", json!({}));
+    let expired = token("org1", json!({"exp": 1_000_000_000u64}));
+    let mut forged = token("org1", json!({}));
+    forged.push('x');
+    let out = py(
+        RAW,
+        &[&server.url, &good, &other_ws, &other_org, &expired, &forged],
+    );
+    let status = |k: &str| {
+        out[k][0]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{k}: {}", out[k]))
+    };
+    let error = |k: &str| out[k][1]["error"].as_str().unwrap_or_default().to_string();
+    assert_eq!(status("health"), 200);
+    assert_eq!(status("no_token"), 401);
+    assert_eq!(status("expired"), 401);
+    assert!(error("expired").contains("expired"), "{}", out["expired"]);
+    assert_eq!(status("forged"), 401);
+    for k in ["other_ws", "other_ws_query", "other_ws_drop"] {
+        assert_eq!(status(k), 403, "{k}: {}", out[k]);
+    }
+    // Another org has its own, empty, workspace of the same name.
+    assert_eq!(out["other_org_list"][1], json!({"tables": []}));
+    assert_eq!(status("other_org_query"), 404, "{}", out["other_org_query"]);
+    assert_eq!(status("malformed"), 400);
+    assert!(
+        error("malformed").contains("malformed JSON"),
+        "{}",
+        out["malformed"]
+    );
+    assert_eq!(status("oversized"), 413, "{}", out["oversized"]);
+    for k in ["bad_table", "injection_path", "bad_sql"] {
+        assert_eq!(status(k), 400, "{k}: {}", out[k]);
+    }
+    assert!(
+        matches!(status("bad_ws"), 400 | 403 | 404),
+        "{}",
+        out["bad_ws"]
+    );
+    assert_eq!(status("exists"), 409);
+    assert_eq!(status("create"), 201, "{}", out["create"]);
+    assert_eq!(status("missing_table"), 404);
+    assert!(out["missing_table"][1]["request_id"].is_string());
+    assert!(out["me"][2].is_string(), "every response has a request id");
+    assert_eq!(out["me"][1]["organizations"], json!(["org1"]));
+    // Nothing was written or dropped by the refused requests.
+    assert_eq!(
+        out["after"][1],
+        json!({"tables": [{"table_name": "docs"}, {"table_name": "made"}]})
+    );
+    assert_eq!(crate::common::count(&root.join("org1/ws"), "docs"), 3);
+    assert_eq!(crate::common::count(&root.join("org1/ws2"), "docs"), 3);
+}
