@@ -252,3 +252,87 @@ fn auth_tenancy_and_bad_requests_get_clear_errors_and_write_nothing() {
     assert_eq!(crate::common::count(&root.join("org1/ws"), "docs"), 3);
     assert_eq!(crate::common::count(&root.join("org1/ws2"), "docs"), 3);
 }
+
+/// A key pair made with the openssl CLI: (private PKCS#8 PEM, public PEM).
+fn key_pair(dir: &Path, kind: &str) -> (Vec<u8>, PathBuf) {
+    let private = dir.join(format!("{kind}.key"));
+    let public = dir.join(format!("{kind}.pub.pem"));
+    let algorithm: &[&str] = if kind == "ec" {
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]
+    } else {
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+    };
+    let made = Command::new("openssl")
+        .arg("genpkey")
+        .args(algorithm)
+        .arg("-out")
+        .arg(&private)
+        .status()
+        .unwrap()
+        .success();
+    assert!(made, "openssl genpkey");
+    let exported = Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&private)
+        .arg("-out")
+        .arg(&public)
+        .status()
+        .unwrap()
+        .success();
+    assert!(exported, "openssl pkey -pubout");
+    (std::fs::read(&private).unwrap(), public)
+}
+
+#[test]
+fn public_key_tokens_rs256_and_es256_are_verified() {
+    use jsonwebtoken::Algorithm;
+    let d = tmp();
+    let root = d.path().join("root");
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    let claims = json!({"OrgID": "org9", "exp": exp});
+    for (kind, alg) in [("ec", Algorithm::ES256), ("rsa", Algorithm::RS256)] {
+        let (private, public) = key_pair(d.path(), kind);
+        let key = if kind == "ec" {
+            EncodingKey::from_ec_pem(&private).unwrap()
+        } else {
+            EncodingKey::from_rsa_pem(&private).unwrap()
+        };
+        let good = encode(&Header::new(alg), &claims, &key).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lakefeed"))
+            .arg("--store")
+            .arg(&root)
+            .args(["serve", "--listen", "127.0.0.1:0", "--jwt-public-key"])
+            .arg(&public)
+            .env("LAKEFEED_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let server = Server {
+            child,
+            url: line.trim().trim_start_matches("listening on ").to_string(),
+        };
+        let hs = token("org9", json!({}));
+        let out = py(
+            r#"
+import json, sys, requests
+url = sys.argv[1]
+print(json.dumps([requests.get(url + "/me", headers={"Authorization": "Bearer " + t}, timeout=30).status_code
+                  for t in sys.argv[2:]]))
+"#,
+            &[&server.url, &good, &hs],
+        );
+        assert_eq!(
+            out,
+            json!([200, 401]),
+            "{kind}: its own token passes, an HS256 one does not"
+        );
+    }
+}
