@@ -22,7 +22,7 @@ pub mod sql;
 pub mod stages;
 pub mod store;
 
-pub use client::{Client, OpenTable, QueryBuilder, TableQuery};
+pub use client::{Client, ManagedClient, OpenTable, QueryBuilder, TableQuery};
 pub use job::{IngestData, IngestJob, IngestResult};
 pub use lakefeed_core::*;
 pub use lakefeed_formats;

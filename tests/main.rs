@@ -15,6 +15,7 @@ mod files;
 mod huggingface;
 mod lerobot;
 mod lerobot_episodes;
+mod managed;
 mod manifest;
 mod plugins;
 mod python;

@@ -114,6 +114,9 @@ pub enum Error {
         /// The body's `error` text, or the body itself.
         message: String,
     },
+    /// The service could not be reached, or the connection broke (reset, timeout). Retrying may succeed.
+    #[error("API request failed: {0}")]
+    Network(String),
     /// Another writer committed to the table first and the write could not be rebased. Retrying may succeed.
     #[error("commit conflict on table '{table}'")]
     CommitConflict {
@@ -168,9 +171,10 @@ impl Error {
                 409 => ErrorClass::Table,
                 _ => ErrorClass::ManagedService,
             },
-            Self::CommitConflict { .. } | Self::Store { .. } | Self::Other(_) => {
-                ErrorClass::ManagedService
-            }
+            Self::CommitConflict { .. }
+            | Self::Store { .. }
+            | Self::Network(_)
+            | Self::Other(_) => ErrorClass::ManagedService,
             Self::Context { source, .. } => source.class(),
         }
     }
@@ -199,7 +203,7 @@ impl Error {
     /// True when trying the same operation again may succeed: a commit conflict, HTTP 429 or 5xx.
     pub fn is_retryable(&self) -> bool {
         match self.root() {
-            Self::CommitConflict { .. } => true,
+            Self::CommitConflict { .. } | Self::Network(_) => true,
             Self::Http { status, .. } => *status == 429 || (500..600).contains(status),
             _ => false,
         }

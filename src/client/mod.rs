@@ -1,6 +1,7 @@
 //! The blocking client (§7): ingest, query, list, drop and open tables.
 
 mod builder;
+mod managed;
 mod view;
 
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use lakefeed_core::{Batches, Error, QueryResult, Result, ScanSpec, TableStore};
 use serde_json::Value;
 
 pub use builder::QueryBuilder;
+pub use managed::{DEFAULT_API_URL, ManagedClient};
 pub use view::TableView;
 
 use crate::job::{IngestData, IngestJob, IngestResult};

@@ -1,0 +1,141 @@
+//! The managed-service client (`ManagedClient`) against a real `lakefeed serve` on loopback: every endpoint, the
+//! error classes, the `/me` fallback and retries on 5xx (against a loopback server that fails twice first).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use lakefeed::{ErrorClass, ManagedClient};
+use serde_json::json;
+
+use crate::common::{tmp, write};
+use crate::server::{Server, token};
+
+#[test]
+fn the_rust_client_speaks_the_seeds_api_to_lakefeed_serve() {
+    let d = tmp();
+    let root = d.path().join("root");
+    let rows = write(
+        d.path(),
+        "r.jsonl",
+        "{\"k\": \"a\", \"v\": 1}\n{\"k\": \"b\", \"v\": 2}\n",
+    );
+    crate::common::ok(crate::common::lakefeed(
+        &root.join("org1/ws"),
+        &["ingest", "docs", "--rows", rows.to_str().unwrap()],
+    ));
+    let server = Server::start(&root, &[]);
+    let c = ManagedClient::new(&token("org1", json!({})), "ws", Some(&server.url)).unwrap();
+    assert_eq!(c.org_id(), "org1");
+    assert_eq!(c.list_tables().unwrap(), ["docs"]);
+    let rows = c
+        .query("SELECT k, v FROM docs WHERE v > $1 ORDER BY k", &[json!(1)])
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["k"], "b");
+    c.create_table(
+        "made",
+        &[("n".into(), "BIGINT".into()), ("k".into(), "TEXT".into())],
+    )
+    .unwrap();
+    let e = c.create_table("made", &[]).unwrap_err();
+    assert_eq!(e.class(), ErrorClass::Table, "409 is a TableError: {e}");
+    c.create_index("docs", "k").unwrap();
+    c.drop_table("made", false).unwrap();
+    c.drop_table("made", true).unwrap();
+    let e = c.drop_table("made", false).unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    let e = c.query("SELEC 1", &[]).unwrap_err();
+    assert_eq!(e.class(), ErrorClass::ManagedService, "{e}");
+    assert!(!e.is_retryable());
+    // 401 and 403 are AuthErrors.
+    let expired = ManagedClient::new(
+        &token("org1", json!({"exp": 1_000_000_000u64})),
+        "ws",
+        Some(&server.url),
+    )
+    .unwrap();
+    assert_eq!(expired.list_tables().unwrap_err().class(), ErrorClass::Auth);
+    let elsewhere = ManagedClient::new(
+        &token("org1", json!({"workspaces": ["other"]})),
+        "ws",
+        Some(&server.url),
+    )
+    .unwrap();
+    assert_eq!(
+        elsewhere.list_tables().unwrap_err().class(),
+        ErrorClass::Auth
+    );
+    // Not a JWT: a TokenError before any request.
+    assert_eq!(
+        ManagedClient::new("nope", "ws", Some(&server.url))
+            .unwrap_err()
+            .class(),
+        ErrorClass::Token
+    );
+}
+
+#[test]
+fn the_org_comes_from_me_and_5xx_are_retried() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            loop {
+                let mut l = String::new();
+                if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                    break;
+                }
+            }
+            let (status, body) = if line.contains("/me") {
+                (
+                    "200 OK",
+                    r#"{"organizations": ["org-from-me"]}"#.to_string(),
+                )
+            } else if h.fetch_add(1, Ordering::SeqCst) < 2 {
+                (
+                    "503 Service Unavailable",
+                    r#"{"error": "warming up"}"#.to_string(),
+                )
+            } else {
+                ("200 OK", r#"{"tables": [{"table_name": "t"}]}"#.to_string())
+            };
+            let mut s = stream;
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    // A token without an org claim (signature irrelevant to the client): the org comes from GET /me.
+    let claims = base64_url(r#"{"sub": "u1", "exp": 9999999999}"#);
+    let c = ManagedClient::new(&format!("e30.{claims}.sig"), "ws", Some(&url)).unwrap();
+    assert_eq!(c.org_id(), "org-from-me");
+    assert_eq!(c.list_tables().unwrap(), ["t"]);
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        3,
+        "two 503s retried, then success"
+    );
+}
+
+fn base64_url(s: &str) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, x| (acc << 8) | u32::from(*x)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
