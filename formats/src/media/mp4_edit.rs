@@ -48,6 +48,14 @@ fn read8(data: &[u8], at: usize) -> Result<[u8; 8], String> {
         .ok_or_else(|| "a truncated box".to_string())
 }
 
+/// A full box's version byte (1 means 64-bit times and durations).
+fn version(data: &[u8], b: &Box4) -> Result<u8, String> {
+    data.get(b.body)
+        .filter(|_| b.body < b.end)
+        .copied()
+        .ok_or_else(|| format!("an empty '{}' box", String::from_utf8_lossy(&b.kind)))
+}
+
 fn child<'a>(list: &'a [Box4], kind: &[u8; 4]) -> Option<&'a Box4> {
     list.iter().find(|b| &b.kind == kind)
 }
@@ -75,7 +83,7 @@ pub fn set_presentation_duration(data: &mut [u8], seconds: f64) -> Result<(), St
     let moov = child(&top, b"moov").ok_or("no moov box")?;
     let inside = boxes(data, moov.body, moov.end)?;
     let mvhd = child(&inside, b"mvhd").ok_or("no mvhd box")?;
-    let wide = data[mvhd.body] == 1;
+    let wide = version(data, mvhd)? == 1;
     let scale_at = mvhd.body + if wide { 20 } else { 12 };
     let timescale = u32::from_be_bytes(read4(data, scale_at)?);
     if timescale == 0 {
@@ -88,7 +96,7 @@ pub fn set_presentation_duration(data: &mut [u8], seconds: f64) -> Result<(), St
     for trak in inside.iter().filter(|b| &b.kind == b"trak") {
         let parts = boxes(data, trak.body, trak.end)?;
         if let Some(tkhd) = child(&parts, b"tkhd") {
-            let wide = data[tkhd.body] == 1;
+            let wide = version(data, tkhd)? == 1;
             put(data, tkhd.body + if wide { 28 } else { 20 }, wide, duration)?;
         }
         let Some(edts) = child(&parts, b"edts") else {
@@ -98,7 +106,7 @@ pub fn set_presentation_duration(data: &mut [u8], seconds: f64) -> Result<(), St
         let Some(elst) = child(&lists, b"elst") else {
             continue;
         };
-        let wide = data[elst.body] == 1;
+        let wide = version(data, elst)? == 1;
         let count = u32::from_be_bytes(read4(data, elst.body + 4)?) as usize;
         let entry = if wide { 20 } else { 12 };
         // The media edit: the last entry whose media time is not -1 (an empty edit).
@@ -120,4 +128,20 @@ pub fn set_presentation_duration(data: &mut [u8], seconds: f64) -> Result<(), St
         return Err("the MP4 has no edit list to trim".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::set_presentation_duration;
+
+    #[test]
+    fn malformed_files_are_errors_not_panics() {
+        let mut empty_moov = *b"\0\0\0\x08moov";
+        assert!(set_presentation_duration(&mut empty_moov, 1.0).is_err());
+        let mut empty_mvhd = *b"\0\0\0\x10moov\0\0\0\x08mvhd";
+        assert!(set_presentation_duration(&mut empty_mvhd, 1.0).is_err());
+        let mut oversized = *b"\0\0\0\xffmoov";
+        assert!(set_presentation_duration(&mut oversized, 1.0).is_err());
+        assert!(set_presentation_duration(&mut [1, 2, 3], 1.0).is_err());
+    }
 }
