@@ -139,3 +139,48 @@ fn base64_url(s: &str) -> String {
     }
     out
 }
+
+#[test]
+fn the_cli_reaches_a_service_with_api_url() {
+    let d = tmp();
+    let root = d.path().join("root");
+    let rows = write(
+        d.path(),
+        "r.jsonl",
+        "{\"k\": \"a\", \"v\": 1}\n{\"k\": \"b\", \"v\": 2}\n",
+    );
+    crate::common::ok(crate::common::lakefeed(
+        &root.join("org1/ws"),
+        &["ingest", "docs", "--rows", rows.to_str().unwrap()],
+    ));
+    let server = Server::start(&root, &[]);
+    let t = token("org1", json!({}));
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lakefeed"))
+            .args(["--api-url", &server.url, "--workspace", "ws"])
+            .args(args)
+            .env("DEEPLAKE_API_KEY", &t)
+            .env("LAKEFEED_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(crate::common::ok(cli(&["tables"])), "docs\n");
+    let out = crate::common::ok(cli(&[
+        "query",
+        "SELECT k, v FROM docs WHERE v = $1",
+        "--param",
+        "2",
+        "--output",
+        "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v, json!([{"k": "b", "v": 2}]));
+    crate::common::ok(cli(&["index", "docs", "k"]));
+    crate::common::ok(cli(&["drop", "docs"]));
+    assert_eq!(crate::common::ok(cli(&["tables"])), "");
+    crate::common::ok(cli(&["drop", "docs", "--if-exists"]));
+    let err = crate::common::fails(cli(&["drop", "docs"]));
+    assert!(err.contains("Not found"), "{err}");
+    let err = crate::common::fails(cli(&["optimize", "docs"]));
+    assert!(err.contains("does not work against a service yet"), "{err}");
+}

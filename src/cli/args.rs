@@ -11,6 +11,18 @@ pub struct Cli {
     /// Local store directory [default: the manifest's `store`, else ./lakefeed-data].
     #[arg(long, global = true, env = "LAKEFEED_STORE")]
     pub store: Option<PathBuf>,
+    /// A managed service (the seed's API, or `lakefeed serve`): `query`, `tables`, `drop` and `index` go there,
+    /// with the token from DEEPLAKE_API_KEY.
+    #[arg(long, global = true, env = "DEEPLAKE_API_URL")]
+    pub api_url: Option<String>,
+    /// The workspace on the service.
+    #[arg(
+        long,
+        global = true,
+        env = "DEEPLAKE_WORKSPACE",
+        default_value = "default"
+    )]
+    pub workspace: String,
     /// More logging (-v info, -vv debug). LAKEFEED_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -15,9 +15,13 @@ use crate::{
 use super::args::{Cli, Command, IngestArgs, Mode, QueryArgs, ServeArgs};
 use super::{output, progress};
 use crate::server::{self, ServeConfig, Verifier};
+use crate::{Columns, Format, IngestContext, ManagedClient, QueryResult};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    if let Some(url) = cli.api_url.clone() {
+        return remote(&url, cli);
+    }
     let store = cli.store.as_deref();
     match cli.command {
         Command::Formats { name } => list_formats(name.as_deref()),
@@ -142,6 +146,59 @@ tables:",
         }
     }
     Ok(())
+}
+
+/// A command against a managed service.
+fn remote(url: &str, cli: Cli) -> Result<()> {
+    let token = std::env::var("DEEPLAKE_API_KEY").unwrap_or_default();
+    let c = ManagedClient::new(&token, &cli.workspace, Some(url))?;
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Query(args) => {
+            let params: Vec<Value> = args.params.iter().map(|p| parse_value(p)).collect();
+            let (columns, rows) = c.query_rows(&args.sql, &params)?;
+            drop(out);
+            output::print(&remote_result(columns, rows)?, args.output).context("writing the result")
+        }
+        Command::Tables => {
+            for t in c.list_tables()? {
+                writeln!(out, "{t}")?;
+            }
+            Ok(())
+        }
+        Command::Drop { table, if_exists } => Ok(c.drop_table(&table, if_exists)?),
+        Command::Index { table, column } => Ok(c.create_index(&table, &column)?),
+        _ => bail!(
+            "this command does not work against a service yet (query, tables, drop and index do); \
+             drop --api-url (and DEEPLAKE_API_URL) to use the local store"
+        ),
+    }
+}
+
+/// A service's JSON rows as a result the printers take (types inferred from the values).
+fn remote_result(columns: Vec<String>, rows: Vec<Vec<Value>>) -> Result<QueryResult> {
+    let mut cols: Vec<(String, Vec<Value>)> =
+        columns.into_iter().map(|c| (c, Vec::new())).collect();
+    for row in rows {
+        for (i, v) in row.into_iter().enumerate() {
+            if let Some(c) = cols.get_mut(i) {
+                c.1.push(v);
+            }
+        }
+    }
+    if cols.is_empty() {
+        return Ok(QueryResult::new(
+            std::sync::Arc::new(arrow::datatypes::Schema::empty()),
+            Vec::new(),
+        ));
+    }
+    let format = Box::new(Columns::new(cols, &Default::default())?);
+    let schema = format
+        .schema()
+        .unwrap_or_else(|| std::sync::Arc::new(arrow::datatypes::Schema::empty()));
+    let ctx = IngestContext::new(std::sync::Arc::new(Default::default()));
+    let batches = format.normalize(&ctx)?.collect::<crate::Result<Vec<_>>>()?;
+    Ok(QueryResult::new(schema, batches))
 }
 
 /// `serve`: the REST API over the stores under `root`.

@@ -86,6 +86,19 @@ impl ManagedClient {
 
     /// Runs SQL with `$1..$n` parameters; rows as column → value maps.
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Map<String, Value>>> {
+        let (columns, rows) = self.query_rows(sql, params)?;
+        Ok(rows
+            .into_iter()
+            .map(|cells| columns.iter().cloned().zip(cells).collect())
+            .collect())
+    }
+
+    /// Runs SQL with `$1..$n` parameters; the column names in order and the rows as value lists.
+    pub fn query_rows(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>)> {
         let mut body = json!({"query": sql});
         if !params.is_empty() {
             body["params"] = Value::Array(params.to_vec());
@@ -112,15 +125,11 @@ impl ManagedClient {
         let rows = resp
             .get("rows")
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        Ok(rows
             .into_iter()
-            .map(|r| {
-                let cells = r.as_array().cloned().unwrap_or_default();
-                columns.iter().cloned().zip(cells).collect()
-            })
-            .collect())
+            .flatten()
+            .map(|r| r.as_array().cloned().unwrap_or_default())
+            .collect();
+        Ok((columns, rows))
     }
 
     /// The workspace's table names.
