@@ -9,22 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use lakefeed::{ErrorClass, ManagedClient};
 use serde_json::json;
 
-use crate::common::{tmp, write};
-use crate::server::{Server, token};
+use crate::common::tmp;
+use crate::server::{Server, seed_docs, token};
 
 #[test]
 fn the_rust_client_speaks_the_seeds_api_to_lakefeed_serve() {
     let d = tmp();
     let root = d.path().join("root");
-    let rows = write(
-        d.path(),
-        "r.jsonl",
-        "{\"k\": \"a\", \"v\": 1}\n{\"k\": \"b\", \"v\": 2}\n",
-    );
-    crate::common::ok(crate::common::lakefeed(
-        &root.join("org1/ws"),
-        &["ingest", "docs", "--rows", rows.to_str().unwrap()],
-    ));
+    seed_docs(&root, "org1", "ws");
     let server = Server::start(&root, &[]);
     let c = ManagedClient::new(&token("org1", json!({})), "ws", Some(&server.url)).unwrap();
     assert_eq!(c.org_id(), "org1");
@@ -32,8 +24,9 @@ fn the_rust_client_speaks_the_seeds_api_to_lakefeed_serve() {
     let rows = c
         .query("SELECT k, v FROM docs WHERE v > $1 ORDER BY k", &[json!(1)])
         .unwrap();
-    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["k"], "b");
+    assert_eq!(rows[1]["k"], "c");
     c.create_table(
         "made",
         &[("n".into(), "BIGINT".into()), ("k".into(), "TEXT".into())],
@@ -144,15 +137,7 @@ fn base64_url(s: &str) -> String {
 fn the_cli_reaches_a_service_with_api_url() {
     let d = tmp();
     let root = d.path().join("root");
-    let rows = write(
-        d.path(),
-        "r.jsonl",
-        "{\"k\": \"a\", \"v\": 1}\n{\"k\": \"b\", \"v\": 2}\n",
-    );
-    crate::common::ok(crate::common::lakefeed(
-        &root.join("org1/ws"),
-        &["ingest", "docs", "--rows", rows.to_str().unwrap()],
-    ));
+    seed_docs(&root, "org1", "ws");
     let server = Server::start(&root, &[]);
     let t = token("org1", json!({}));
     let cli = |args: &[&str]| {

@@ -89,7 +89,7 @@ fn py(script: &str, args: &[&str]) -> Value {
 }
 
 /// A workspace store under `root` with a `docs` table (through the CLI, as a local ingest).
-fn seed_docs(root: &Path, org: &str, ws: &str) -> PathBuf {
+pub fn seed_docs(root: &Path, org: &str, ws: &str) -> PathBuf {
     let store = root.join(org).join(ws);
     let d = tmp();
     let rows = write(
@@ -267,6 +267,7 @@ fn key_pair(dir: &Path, kind: &str) -> (Vec<u8>, PathBuf) {
         .args(algorithm)
         .arg("-out")
         .arg(&private)
+        .stderr(Stdio::null())
         .status()
         .unwrap()
         .success();

@@ -20,10 +20,6 @@ use super::{AppState, Caller};
 
 type Shared = Arc<AppState>;
 
-/// A request's id, set by the logging middleware.
-#[derive(Clone)]
-struct RequestId(String);
-
 pub(super) fn router(state: Shared) -> Router {
     let limit = state.config.max_body_bytes;
     Router::new()
@@ -42,12 +38,18 @@ pub(super) fn router(state: Shared) -> Router {
 }
 
 /// One log line per request, with its id, status and time; the id is also the `x-request-id` header.
-async fn log_requests(mut req: Request, next: Next) -> Response {
+async fn log_requests(req: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
-    req.extensions_mut().insert(RequestId(id.clone()));
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let started = Instant::now();
     let mut resp = next.run(req).await;
+    if let Some(e) = resp.extensions_mut().remove::<ErrorBody>() {
+        if resp.status().is_server_error() {
+            tracing::error!(request_id = %id, error = %e.message, "request failed");
+        }
+        let body = json!({"error": e.message, "code": e.code, "request_id": id});
+        resp = (resp.status(), Json(body)).into_response();
+    }
     let status = resp.status().as_u16();
     tracing::info!(request_id = %id, %method, %path, status, ms = started.elapsed().as_millis() as u64, "request");
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -93,17 +95,21 @@ impl From<Error> for ApiError {
     }
 }
 
-/// Adds the request id to an error body.
-async fn with_request_id(req: RequestId, r: Result<Response, ApiError>) -> Response {
-    match r {
-        Ok(resp) => resp,
-        Err(e) => {
-            let body = json!({"error": e.message, "code": e.code, "request_id": req.0});
-            if e.status.is_server_error() {
-                tracing::error!(request_id = %req.0, error = %e.message, "request failed");
-            }
-            (e.status, Json(body)).into_response()
-        }
+/// An error's body parts, left on the response for the middleware to render with the request id.
+#[derive(Clone)]
+struct ErrorBody {
+    code: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = self.status.into_response();
+        resp.extensions_mut().insert(ErrorBody {
+            code: self.code,
+            message: self.message,
+        });
+        resp
     }
 }
 
@@ -177,59 +183,41 @@ async fn health() -> Json<Value> {
     Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
 }
 
-async fn me(
-    State(s): State<Shared>,
-    axum::Extension(rid): axum::Extension<RequestId>,
-    headers: HeaderMap,
-) -> Response {
-    let r = caller(&s, &headers)
-        .map(|c| Json(json!({"id": c.user, "organizations": [c.org]})).into_response());
-    with_request_id(rid, r).await
+async fn me(State(s): State<Shared>, headers: HeaderMap) -> Answer {
+    let c = caller(&s, &headers)?;
+    Ok(Json(json!({"id": c.user, "organizations": [c.org]})).into_response())
 }
 
-async fn workspaces(
-    State(s): State<Shared>,
-    axum::Extension(rid): axum::Extension<RequestId>,
-    headers: HeaderMap,
-) -> Response {
-    let r: Answer = async {
-        let c = caller(&s, &headers)?;
-        let dir = s.config.root.join(&c.org);
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| e.path().is_dir())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.retain(|n| c.may_use(n));
-        names.sort();
-        let data: Vec<Value> = names
-            .iter()
-            .map(|n| json!({"id": n, "org_id": c.org, "name": n}))
-            .collect();
-        Ok(Json(json!({"data": data})).into_response())
-    }
-    .await;
-    with_request_id(rid, r).await
+async fn workspaces(State(s): State<Shared>, headers: HeaderMap) -> Answer {
+    let c = caller(&s, &headers)?;
+    let dir = s.config.root.join(&c.org);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.retain(|n| c.may_use(n));
+    names.sort();
+    let data: Vec<Value> = names
+        .iter()
+        .map(|n| json!({"id": n, "org_id": c.org, "name": n}))
+        .collect();
+    Ok(Json(json!({"data": data})).into_response())
 }
 
 async fn list_tables(
     State(s): State<Shared>,
-    axum::Extension(rid): axum::Extension<RequestId>,
     Path(ws): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let r: Answer = async {
-        let c = caller_in(&s, &headers, &ws)?;
-        let st = s.clone();
-        let names = blocking(move || st.store(&c, &ws)?.list_tables()).await?;
-        let tables: Vec<Value> = names.iter().map(|n| json!({"table_name": n})).collect();
-        Ok(Json(json!({"tables": tables})).into_response())
-    }
-    .await;
-    with_request_id(rid, r).await
+) -> Answer {
+    let c = caller_in(&s, &headers, &ws)?;
+    let st = s.clone();
+    let names = blocking(move || st.store(&c, &ws)?.list_tables()).await?;
+    let tables: Vec<Value> = names.iter().map(|n| json!({"table_name": n})).collect();
+    Ok(Json(json!({"tables": tables})).into_response())
 }
 
 #[derive(Deserialize)]
@@ -267,57 +255,47 @@ fn column(name: &str, ty: &Value) -> Result<Field, ApiError> {
 
 async fn create_table(
     State(s): State<Shared>,
-    axum::Extension(rid): axum::Extension<RequestId>,
     Path(ws): Path<String>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
-) -> Response {
-    let r: Answer = async {
-        let c = caller_in(&s, &headers, &ws)?;
-        let req: CreateTable = body(raw)?;
-        validate_table_name(&req.table_name)?;
-        let fields = req
-            .table_schema
-            .iter()
-            .map(|(n, t)| column(n, t))
-            .collect::<Result<Vec<_>, _>>()?;
-        let st = s.clone();
-        blocking(move || {
-            let store = st.store(&c, &ws)?;
-            if store.table_schema(&req.table_name)?.is_some() {
-                return Err(Error::TableExists(req.table_name.clone()));
-            }
-            store.create_table(&req.table_name, Arc::new(Schema::new(fields)))
-        })
-        .await?;
-        Ok((StatusCode::CREATED, Json(json!({"status": "created"}))).into_response())
-    }
-    .await;
-    with_request_id(rid, r).await
+) -> Answer {
+    let c = caller_in(&s, &headers, &ws)?;
+    let req: CreateTable = body(raw)?;
+    validate_table_name(&req.table_name)?;
+    let fields = req
+        .table_schema
+        .iter()
+        .map(|(n, t)| column(n, t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let st = s.clone();
+    blocking(move || {
+        let store = st.store(&c, &ws)?;
+        if store.table_schema(&req.table_name)?.is_some() {
+            return Err(Error::TableExists(req.table_name.clone()));
+        }
+        store.create_table(&req.table_name, Arc::new(Schema::new(fields)))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({"status": "created"}))).into_response())
 }
 
 async fn drop_table(
     State(s): State<Shared>,
-    axum::Extension(rid): axum::Extension<RequestId>,
     Path((ws, table)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
-    let r: Answer = async {
-        let c = caller_in(&s, &headers, &ws)?;
-        validate_table_name(&table)?;
-        let st = s.clone();
-        blocking(move || {
-            let store = st.store(&c, &ws)?;
-            if store.table_schema(&table)?.is_none() {
-                return Err(Error::TableNotFound(table));
-            }
-            store.drop_table(&table, false)
-        })
-        .await?;
-        Ok(Json(json!({"status": "dropped"})).into_response())
-    }
-    .await;
-    with_request_id(rid, r).await
+) -> Answer {
+    let c = caller_in(&s, &headers, &ws)?;
+    validate_table_name(&table)?;
+    let st = s.clone();
+    blocking(move || {
+        let store = st.store(&c, &ws)?;
+        if store.table_schema(&table)?.is_none() {
+            return Err(Error::TableNotFound(table));
+        }
+        store.drop_table(&table, false)
+    })
+    .await?;
+    Ok(Json(json!({"status": "dropped"})).into_response())
 }
 
 #[derive(Deserialize)]
@@ -331,38 +309,33 @@ struct QueryRequest {
 
 async fn query(
     State(s): State<Shared>,
-    axum::Extension(rid): axum::Extension<RequestId>,
     Path(ws): Path<String>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
-) -> Response {
-    let r: Answer = async {
-        let c = caller_in(&s, &headers, &ws)?;
-        let req: QueryRequest = body(raw)?;
-        let limit = s.config.query_timeout;
-        let timeout = req
-            .timeout_ms
-            .map_or(limit, |t| Duration::from_millis(t).min(limit));
-        let (st, max_rows) = (s.clone(), s.config.max_result_rows);
-        let work = blocking(move || {
-            let result = st.store(&c, &ws)?.query(&req.query, &req.params)?;
-            if result.row_count() > max_rows {
-                return Err(Error::query(format!(
-                    "the result has {} rows, over the server's limit of {max_rows}; add a LIMIT",
-                    result.row_count()
-                )));
-            }
-            Ok((result.columns(), result.rows()?, result.row_count()))
-        });
-        let (columns, rows, n) = tokio::time::timeout(timeout, work).await.map_err(|_| {
-            ApiError::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "TIMEOUT",
-                format!("the query ran over {} ms", timeout.as_millis()),
-            )
-        })??;
-        Ok(Json(json!({"columns": columns, "rows": rows, "row_count": n})).into_response())
-    }
-    .await;
-    with_request_id(rid, r).await
+) -> Answer {
+    let c = caller_in(&s, &headers, &ws)?;
+    let req: QueryRequest = body(raw)?;
+    let limit = s.config.query_timeout;
+    let timeout = req
+        .timeout_ms
+        .map_or(limit, |t| Duration::from_millis(t).min(limit));
+    let (st, max_rows) = (s.clone(), s.config.max_result_rows);
+    let work = blocking(move || {
+        let result = st.store(&c, &ws)?.query(&req.query, &req.params)?;
+        if result.row_count() > max_rows {
+            return Err(Error::query(format!(
+                "the result has {} rows, over the server's limit of {max_rows}; add a LIMIT",
+                result.row_count()
+            )));
+        }
+        Ok((result.columns(), result.rows()?, result.row_count()))
+    });
+    let (columns, rows, n) = tokio::time::timeout(timeout, work).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "TIMEOUT",
+            format!("the query ran over {} ms", timeout.as_millis()),
+        )
+    })??;
+    Ok(Json(json!({"columns": columns, "rows": rows, "row_count": n})).into_response())
 }

@@ -38,8 +38,8 @@ pub struct Episodes {
     dataset: Dataset,
     episodes: Vec<EpisodeMeta>,
     cameras: Vec<Camera>,
-    /// Per episode and camera: its video file (None when the path cannot be formed).
-    files: Vec<Vec<Option<PathBuf>>>,
+    /// Per episode and camera: its video file.
+    files: Vec<Vec<PathBuf>>,
     unusable: Unusable,
     /// Where the metadata and the files disagree (episodes without their data file are left out: the files win).
     gaps: Gaps,
@@ -125,7 +125,7 @@ impl Episodes {
                 {
                     unusable.insert(path.clone(), why);
                 }
-                row.push(Some(path));
+                row.push(path);
             }
             files.push(row);
         }
@@ -273,7 +273,7 @@ impl Format for Episodes {
     fn inputs(&mut self) -> Result<Vec<Input>> {
         let mut out = Vec::new();
         for ((ep, files), key) in self.episodes.iter().zip(&self.files).zip(&mut self.keys) {
-            let stats: Vec<String> = files.iter().flatten().map(|p| file_stamp(p)).collect();
+            let stats: Vec<String> = files.iter().map(|p| file_stamp(p)).collect();
             let k = input_key(&format!("{}/episode/{}", self.dataset_id, ep.index), &stats);
             *key = Some(k.clone());
             out.push(Input {
@@ -312,7 +312,7 @@ impl Format for Episodes {
                     .iter()
                     .zip(files)
                     .map(|(cam, p)| {
-                        let usable = p.clone().filter(|p| !self.unusable.contains_key(p));
+                        let usable = (!self.unusable.contains_key(p)).then(|| p.clone());
                         (cam.key.clone(), usable)
                     })
                     .collect();
