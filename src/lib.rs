@@ -13,10 +13,12 @@
 
 pub mod cli;
 pub mod client;
+pub mod ipc;
 pub mod job;
 pub mod manifest;
 pub mod options;
 pub mod pipeline;
+pub mod remote;
 pub mod server;
 pub mod sql;
 pub mod stages;
@@ -27,6 +29,7 @@ pub use job::{IngestData, IngestJob, IngestResult};
 pub use lakefeed_core::*;
 pub use lakefeed_formats;
 pub use options::{IngestOptions, ProgressFn, WriteMode};
+pub use remote::{RemoteStore, WritePath};
 pub use store::{LocalStore, Store};
 
 /// Makes sure the built-in formats are linked into any binary using this crate.

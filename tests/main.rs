@@ -20,6 +20,7 @@ mod manifest;
 mod plugins;
 mod python;
 mod registry;
+mod remote;
 mod rerun;
 mod search;
 mod server;

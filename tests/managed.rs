@@ -166,6 +166,47 @@ fn the_cli_reaches_a_service_with_api_url() {
     crate::common::ok(cli(&["drop", "docs", "--if-exists"]));
     let err = crate::common::fails(cli(&["drop", "docs"]));
     assert!(err.contains("Not found"), "{err}");
-    let err = crate::common::fails(cli(&["optimize", "docs"]));
-    assert!(err.contains("does not work against a service yet"), "{err}");
+    // Ingest, run and optimize go through the service too.
+    let rows = crate::common::write(
+        d.path(),
+        "rows.jsonl",
+        "{\"id\": \"a\", \"n\": 1}\n{\"id\": \"b\", \"n\": 2}\n",
+    );
+    crate::common::ok(cli(&[
+        "ingest",
+        "nums",
+        "--rows",
+        &rows.display().to_string(),
+        "--key",
+        "id",
+    ]));
+    crate::common::ok(cli(&[
+        "ingest",
+        "nums",
+        "--rows",
+        &rows.display().to_string(),
+        "--key",
+        "id",
+    ]));
+    let manifest = crate::common::write(
+        d.path(),
+        "m.yaml",
+        &format!(
+            "version: 1\ntables:\n  - name: more\n    format: rows\n    options:\n      path: {}\n",
+            rows.display()
+        ),
+    );
+    crate::common::ok(cli(&["run", &manifest.display().to_string()]));
+    crate::common::ok(cli(&["optimize", "nums"]));
+    assert_eq!(crate::common::ok(cli(&["tables"])), "more\nnums\n");
+    let out = crate::common::ok(cli(&[
+        "query",
+        "SELECT sum(n) AS s FROM nums",
+        "--output",
+        "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v, json!([{"s": 3}]));
+    let err = crate::common::fails(cli(&["serve"]));
+    assert!(err.contains("drop --api-url"), "{err}");
 }

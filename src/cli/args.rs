@@ -11,7 +11,7 @@ pub struct Cli {
     /// Local store directory [default: the manifest's `store`, else ./lakefeed-data].
     #[arg(long, global = true, env = "LAKEFEED_STORE")]
     pub store: Option<PathBuf>,
-    /// A managed service (the seed's API, or `lakefeed serve`): `query`, `tables`, `drop` and `index` go there,
+    /// A managed service (the seed's API, or `lakefeed serve`): every command but `serve` works on its tables,
     /// with the token from DEEPLAKE_API_KEY.
     #[arg(long, global = true, env = "DEEPLAKE_API_URL")]
     pub api_url: Option<String>,

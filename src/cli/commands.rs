@@ -15,15 +15,19 @@ use crate::{
 use super::args::{Cli, Command, IngestArgs, Mode, QueryArgs, ServeArgs};
 use super::{output, progress};
 use crate::server::{self, ServeConfig, Verifier};
-use crate::{Columns, Format, IngestContext, ManagedClient, QueryResult};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    if let Some(url) = cli.api_url.clone() {
-        return remote(&url, cli);
-    }
+    let service = cli.api_url.clone().map(|url| Service {
+        url,
+        workspace: cli.workspace.clone(),
+    });
     let store = cli.store.as_deref();
+    let client = || client(store, service.as_ref());
     match cli.command {
+        Command::Serve(_) if service.is_some() => {
+            bail!("serve runs a service; drop --api-url (and DEEPLAKE_API_URL) to serve")
+        }
         Command::Formats { name } => list_formats(name.as_deref()),
         Command::Serve(args) => serve(store_dir(store, None), args),
         Command::ManifestSchema => {
@@ -51,7 +55,10 @@ pub fn run(cli: Cli) -> Result<()> {
             fail_fast,
         } => {
             let plan = Plan::load(&manifest)?;
-            let store = Store::local(store_dir(store, plan.store_dir()))?;
+            let store = match &service {
+                Some(_) => client()?.store().clone(),
+                None => Store::local(store_dir(store, plan.store_dir()))?,
+            };
             let bar = progress::bar(None);
             let outcome = plan.run(
                 &store,
@@ -83,24 +90,38 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Ingest(args) => ingest(&client(store)?, args),
-        Command::Query(args) => query(&client(store)?, args),
+        Command::Ingest(args) => ingest(&client()?, args),
+        Command::Query(args) => query(&client()?, args),
         Command::Tables => {
+            let tables = client()?.list_tables()?;
             let mut out = std::io::stdout().lock();
-            for t in client(store)?.list_tables()? {
+            for t in tables {
                 writeln!(out, "{t}")?;
             }
             Ok(())
         }
-        Command::Drop { table, if_exists } => Ok(client(store)?.drop_table(&table, if_exists)?),
-        Command::Index { table, column } => Ok(client(store)?.create_index(&table, &column)?),
-        Command::Optimize { table } => Ok(client(store)?.optimize(&table)?),
+        Command::Drop { table, if_exists } => Ok(client()?.drop_table(&table, if_exists)?),
+        Command::Index { table, column } => Ok(client()?.create_index(&table, &column)?),
+        Command::Optimize { table } => Ok(client()?.optimize(&table)?),
     }
 }
 
-/// A client over the store `--store`/`LAKEFEED_STORE` names, else the default.
-fn client(store: Option<&std::path::Path>) -> Result<Client> {
-    Ok(Client::local(store_dir(store, None))?)
+/// A managed service named by `--api-url` and `--workspace`.
+struct Service {
+    url: String,
+    workspace: String,
+}
+
+/// A client of the service when one is named (token from DEEPLAKE_API_KEY), else over the local store
+/// `--store`/`LAKEFEED_STORE` names, else the default.
+fn client(store: Option<&std::path::Path>, service: Option<&Service>) -> Result<Client> {
+    Ok(match service {
+        Some(s) => {
+            let token = std::env::var("DEEPLAKE_API_KEY").unwrap_or_default();
+            Client::managed(&token, &s.workspace, Some(&s.url))?
+        }
+        None => Client::local(store_dir(store, None))?,
+    })
 }
 
 fn list_formats(name: Option<&str>) -> Result<()> {
@@ -146,59 +167,6 @@ tables:",
         }
     }
     Ok(())
-}
-
-/// A command against a managed service.
-fn remote(url: &str, cli: Cli) -> Result<()> {
-    let token = std::env::var("DEEPLAKE_API_KEY").unwrap_or_default();
-    let c = ManagedClient::new(&token, &cli.workspace, Some(url))?;
-    let mut out = std::io::stdout().lock();
-    match cli.command {
-        Command::Query(args) => {
-            let params: Vec<Value> = args.params.iter().map(|p| parse_value(p)).collect();
-            let (columns, rows) = c.query_rows(&args.sql, &params)?;
-            drop(out);
-            output::print(&remote_result(columns, rows)?, args.output).context("writing the result")
-        }
-        Command::Tables => {
-            for t in c.list_tables()? {
-                writeln!(out, "{t}")?;
-            }
-            Ok(())
-        }
-        Command::Drop { table, if_exists } => Ok(c.drop_table(&table, if_exists)?),
-        Command::Index { table, column } => Ok(c.create_index(&table, &column)?),
-        _ => bail!(
-            "this command does not work against a service yet (query, tables, drop and index do); \
-             drop --api-url (and DEEPLAKE_API_URL) to use the local store"
-        ),
-    }
-}
-
-/// A service's JSON rows as a result the printers take (types inferred from the values).
-fn remote_result(columns: Vec<String>, rows: Vec<Vec<Value>>) -> Result<QueryResult> {
-    let mut cols: Vec<(String, Vec<Value>)> =
-        columns.into_iter().map(|c| (c, Vec::new())).collect();
-    for row in rows {
-        for (i, v) in row.into_iter().enumerate() {
-            if let Some(c) = cols.get_mut(i) {
-                c.1.push(v);
-            }
-        }
-    }
-    if cols.is_empty() {
-        return Ok(QueryResult::new(
-            std::sync::Arc::new(arrow::datatypes::Schema::empty()),
-            Vec::new(),
-        ));
-    }
-    let format = Box::new(Columns::new(cols, &Default::default())?);
-    let schema = format
-        .schema()
-        .unwrap_or_else(|| std::sync::Arc::new(arrow::datatypes::Schema::empty()));
-    let ctx = IngestContext::new(std::sync::Arc::new(Default::default()));
-    let batches = format.normalize(&ctx)?.collect::<crate::Result<Vec<_>>>()?;
-    Ok(QueryResult::new(schema, batches))
 }
 
 /// `serve`: the REST API over the stores under `root`.

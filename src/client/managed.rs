@@ -1,65 +1,37 @@
-//! A client of the managed service's REST API (the seed's wire contract, §8), for the real service and for
-//! `lakefeed serve`: the org id from the token's `OrgID`/`org_id` claim or else `GET /me`, the seed's headers,
-//! its endpoints and error mapping (401/403 → AuthError, 404, 409 → TableError, others → ManagedServiceError
-//! with the body's `error`), retries with exponential back-off and jitter on 429/502/503/504 and broken
-//! connections, and a timeout per request.
+//! The seed's client shape over the managed service's REST API (§8): rows as JSON maps, tables created from
+//! SQL type names. It works against the real service and `lakefeed serve`; [`crate::Client::managed`] is the
+//! full client (ingest, Arrow results, training batches) over the same wire contract.
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use lakefeed_core::{Error, Result};
+use lakefeed_core::{Result, TableStore};
 use serde_json::{Map, Value, json};
 
+use crate::remote::{Api, Payload, RemoteStore, WritePath};
 use crate::store::block_on;
 
-/// The seed's default service.
-pub const DEFAULT_API_URL: &str = "https://api.deeplake.ai";
+pub use crate::remote::DEFAULT_API_URL;
 
-/// Attempts at one request while the failure is retryable.
-const ATTEMPTS: u32 = 4;
-
-/// A blocking client of one workspace of the managed service.
+/// A blocking client of one workspace of the managed service, speaking only the seed's JSON.
 #[derive(Debug, Clone)]
 pub struct ManagedClient {
-    api_url: String,
-    workspace: String,
-    token: String,
-    org_id: String,
-    http: reqwest::Client,
-    /// Timeout of a query (`timeout_ms` is sent when it differs from the seed's 60 s).
-    pub query_timeout: Duration,
+    store: RemoteStore,
 }
 
 impl ManagedClient {
     /// A client for `workspace` at `api_url` (default: the seed's service). The org id comes from the token's
     /// claims, or else from `GET /me`.
     pub fn new(token: &str, workspace: &str, api_url: Option<&str>) -> Result<Self> {
-        if token.trim().is_empty() {
-            return Err(Error::Auth(
-                "Token required: pass a token or set DEEPLAKE_API_KEY".into(),
-            ));
-        }
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .build()
-            .map_err(|e| Error::Other(format!("cannot make an HTTP client: {e}")))?;
-        let mut client = Self {
-            api_url: api_url
-                .unwrap_or(DEFAULT_API_URL)
-                .trim_end_matches('/')
-                .to_string(),
-            workspace: workspace.to_string(),
-            token: token.trim().to_string(),
-            org_id: String::new(),
-            http,
-            query_timeout: Duration::from_secs(60),
-        };
-        client.org_id = match org_claim(&client.token)? {
-            Some(org) => org,
-            None => client.org_from_me()?,
-        };
-        Ok(client)
+        let (token, ws, url) = (
+            token.to_string(),
+            workspace.to_string(),
+            api_url.map(str::to_string),
+        );
+        let store =
+            block_on(async move { RemoteStore::connect(&token, &ws, url.as_deref()).await })?;
+        Ok(Self {
+            store: store.with_write_path(WritePath::Insert)?,
+        })
     }
 
     /// From the environment: `DEEPLAKE_API_KEY`, `DEEPLAKE_WORKSPACE` (default `default`), `DEEPLAKE_API_URL`.
@@ -70,18 +42,15 @@ impl ManagedClient {
         Self::new(&token, &ws, url.as_deref())
     }
 
-    /// The org id in use.
-    pub fn org_id(&self) -> &str {
-        &self.org_id
+    /// A query's time limit (`timeout_ms` is sent when it differs from the seed's 60 s).
+    pub fn with_query_timeout(mut self, timeout: Duration) -> Self {
+        self.store = self.store.with_query_timeout(timeout);
+        self
     }
 
-    fn org_from_me(&self) -> Result<String> {
-        let me = self.call(reqwest::Method::GET, "/me", None, None)?;
-        me.get("organizations")
-            .and_then(Value::as_array)
-            .and_then(|o| o.first())
-            .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string))
-            .ok_or_else(|| Error::Token("Token does not contain org_id claim".into()))
+    /// The org id in use.
+    pub fn org_id(&self) -> &str {
+        self.store.org_id()
     }
 
     /// Runs SQL with `$1..$n` parameters; rows as column → value maps.
@@ -99,54 +68,14 @@ impl ManagedClient {
         sql: &str,
         params: &[Value],
     ) -> Result<(Vec<String>, Vec<Vec<Value>>)> {
-        let mut body = json!({"query": sql});
-        if !params.is_empty() {
-            body["params"] = Value::Array(params.to_vec());
-        }
-        if self.query_timeout != Duration::from_secs(60) {
-            body["timeout_ms"] = json!(self.query_timeout.as_millis() as u64);
-        }
-        let path = format!("/workspaces/{}/tables/query", self.workspace);
-        let resp = self.call(
-            reqwest::Method::POST,
-            &path,
-            Some(body),
-            Some(self.query_timeout + Duration::from_secs(5)),
-        )?;
-        let columns: Vec<String> = resp
-            .get("columns")
-            .and_then(Value::as_array)
-            .map(|c| {
-                c.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let rows = resp
-            .get("rows")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|r| r.as_array().cloned().unwrap_or_default())
-            .collect();
-        Ok((columns, rows))
+        let (s, sql, params) = (self.store.clone(), sql.to_string(), params.to_vec());
+        block_on(async move { s.query_json(&sql, &params).await })
     }
 
     /// The workspace's table names.
     pub fn list_tables(&self) -> Result<Vec<String>> {
-        let path = format!("/workspaces/{}/tables", self.workspace);
-        let resp = self.call(reqwest::Method::GET, &path, None, None)?;
-        Ok(resp
-            .get("tables")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|t| {
-                t.get("table_name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .collect())
+        let s = self.store.clone();
+        block_on(async move { s.list_tables().await })
     }
 
     /// Creates a table with `schema` (column → SQL type, sent sorted by name as the seed does). An existing
@@ -159,138 +88,24 @@ impl ManagedClient {
             let s: Map<String, Value> = cols.iter().map(|(c, t)| (c.clone(), json!(t))).collect();
             body["table_schema"] = Value::Object(s);
         }
-        let path = format!("/workspaces/{}/tables", self.workspace);
-        self.call(reqwest::Method::POST, &path, Some(body), None)
-            .map(|_| ())
+        let api: Api = self.store.api().clone();
+        block_on(async move {
+            let path = api.ws_path("/tables");
+            api.json(reqwest::Method::POST, &path, Payload::Json(body), None)
+                .await
+                .map(|_| ())
+        })
     }
 
     /// Drops a table; a missing one is fine with `if_exists`.
     pub fn drop_table(&self, table: &str, if_exists: bool) -> Result<()> {
-        let path = format!("/workspaces/{}/tables/{table}", self.workspace);
-        match self.call(reqwest::Method::DELETE, &path, None, None) {
-            Err(e) if if_exists && e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
-        }
+        let (s, t) = (self.store.clone(), table.to_string());
+        block_on(async move { s.drop_table(&t, if_exists).await })
     }
 
     /// A search index on a column (`CREATE INDEX IF NOT EXISTS … USING deeplake_index`).
     pub fn create_index(&self, table: &str, column: &str) -> Result<()> {
-        let q = |s: &str| s.replace('"', "\"\"");
-        let sql = format!(
-            "CREATE INDEX IF NOT EXISTS \"{}\" ON \"{}\" USING deeplake_index (\"{}\")",
-            q(&format!("idx_{table}_{column}")),
-            q(table),
-            q(column)
-        );
-        self.query(&sql, &[]).map(|_| ())
+        let (s, t, c) = (self.store.clone(), table.to_string(), column.to_string());
+        block_on(async move { s.create_index(&t, &c).await })
     }
-
-    /// One request with the seed's headers, retried with back-off while the failure is retryable.
-    fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-        timeout: Option<Duration>,
-    ) -> Result<Value> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.once(method.clone(), path, body.clone(), timeout) {
-                Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
-                    tracing::debug!(path, attempt, error = %e, "retrying");
-                    std::thread::sleep(back_off(attempt));
-                }
-                other => return other,
-            }
-        }
-    }
-
-    fn once(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-        timeout: Option<Duration>,
-    ) -> Result<Value> {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.api_url))
-            .bearer_auth(&self.token)
-            .header("X-Deeplake-Client", "lakefeed");
-        if !self.org_id.is_empty() {
-            req = req.header("X-Activeloop-Org-Id", &self.org_id);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        if let Some(t) = timeout {
-            req = req.timeout(t);
-        }
-        let path = path.to_string();
-        block_on(async move {
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| Error::Network(e.to_string()))?;
-            let status = resp.status().as_u16();
-            let text = resp
-                .text()
-                .await
-                .map_err(|e| Error::Network(e.to_string()))?;
-            let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            if status < 400 {
-                return Ok(json);
-            }
-            let message = json
-                .get("error")
-                .and_then(Value::as_str)
-                .map_or_else(|| text.chars().take(300).collect(), str::to_string);
-            Err(match status {
-                401 => Error::Http {
-                    status,
-                    message: format!("Unauthorized: invalid or expired token ({message})"),
-                },
-                403 => Error::Http {
-                    status,
-                    message: format!("Forbidden: insufficient permissions ({message})"),
-                },
-                404 => Error::Http {
-                    status,
-                    message: format!("Not found: {path} ({message})"),
-                },
-                409 => Error::Table(message),
-                _ => Error::Http {
-                    status,
-                    message: format!("API request failed: HTTP {status}: {message}"),
-                },
-            })
-        })
-    }
-}
-
-/// Exponential back-off with jitter: 200 ms × 2^(attempt-1) plus up to 100 ms.
-fn back_off(attempt: u32) -> Duration {
-    let jitter = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() % 100);
-    Duration::from_millis(200 * (1 << (attempt - 1).min(6)) + u64::from(jitter))
-}
-
-/// The org id in a JWT's payload (`OrgID`, else `org_id`); not verified (the service does that).
-fn org_claim(token: &str) -> Result<Option<String>> {
-    let parts: Vec<&str> = token.split('.').collect();
-    if parts.len() != 3 {
-        return Err(Error::Token(
-            "Invalid token format: expected JWT with 3 parts".into(),
-        ));
-    }
-    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(parts[1].trim_end_matches('='))
-        .map_err(|e| Error::Token(format!("Failed to decode token payload: {e}")))?;
-    let claims: Value = serde_json::from_slice(&payload)
-        .map_err(|e| Error::Token(format!("Failed to decode token payload: {e}")))?;
-    Ok(["OrgID", "org_id"]
-        .iter()
-        .find_map(|k| claims.get(*k).and_then(Value::as_str).map(str::to_string)))
 }

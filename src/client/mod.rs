@@ -16,6 +16,7 @@ pub use view::TableView;
 
 use crate::job::{IngestData, IngestJob, IngestResult};
 use crate::options::IngestOptions;
+use crate::remote::{RemoteStore, WritePath};
 use crate::store::{Store, store_dir};
 
 /// A handle on a store. Cheap to clone; every method blocks, from any thread (see [`Store`]).
@@ -38,9 +39,42 @@ impl Client {
         })
     }
 
-    /// A client over the local store named by `LAKEFEED_STORE`, else `./lakefeed-data`.
+    /// A client of one workspace of a managed service (the seed's API, or `lakefeed serve`) with a JWT
+    /// `token`; `api_url` defaults to the seed's service. Everything works as on the local store (ingest with
+    /// every format and the thumbnail stage, keyed writes, SQL, indexes, `open_table(t).batches(n)`).
+    pub fn managed(token: &str, workspace: &str, api_url: Option<&str>) -> Result<Self> {
+        Self::managed_with(token, workspace, api_url, WritePath::Auto)
+    }
+
+    /// [`Client::managed`], choosing how rows are written (SQL INSERTs, or Arrow IPC to `lakefeed serve`).
+    pub fn managed_with(
+        token: &str,
+        workspace: &str,
+        api_url: Option<&str>,
+        path: WritePath,
+    ) -> Result<Self> {
+        let (token, ws, url) = (
+            token.to_string(),
+            workspace.to_string(),
+            api_url.map(str::to_string),
+        );
+        let store = crate::store::block_on(async move {
+            RemoteStore::connect(&token, &ws, url.as_deref()).await
+        })?;
+        Ok(Self::with_store(Arc::new(store.with_write_path(path)?)))
+    }
+
+    /// From the environment: a managed service when `DEEPLAKE_API_KEY` is set (workspace
+    /// `DEEPLAKE_WORKSPACE`, default `default`; `DEEPLAKE_API_URL`, default the seed's), else the local store
+    /// named by `LAKEFEED_STORE` (default `./lakefeed-data`).
     pub fn from_env() -> Result<Self> {
-        Self::local(store_dir(None, None))
+        let token = std::env::var("DEEPLAKE_API_KEY").unwrap_or_default();
+        if token.trim().is_empty() {
+            return Self::local(store_dir(None, None));
+        }
+        let ws = std::env::var("DEEPLAKE_WORKSPACE").unwrap_or_else(|_| "default".into());
+        let url = std::env::var("DEEPLAKE_API_URL").ok();
+        Self::managed(&token, &ws, url.as_deref())
     }
 
     /// A client over any async store.

@@ -7,6 +7,7 @@
 //! gets an id (the `x-request-id` header) and one structured log line. SIGTERM or Ctrl-C stops accepting and lets
 //! requests in flight finish.
 
+mod arrow;
 pub mod auth;
 mod routes;
 

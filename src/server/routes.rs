@@ -11,14 +11,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use lakefeed_core::arrow::datatypes::{DataType, Field, Schema};
-use lakefeed_core::{Error, ErrorClass, LogicalType, validate_table_name};
+use lakefeed_core::arrow::datatypes::{Field, Schema};
+use lakefeed_core::{Error, ErrorClass, QueryResult, validate_table_name};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AppState, Caller};
+use super::{AppState, Caller, arrow};
 
-type Shared = Arc<AppState>;
+pub(super) type Shared = Arc<AppState>;
 
 pub(super) fn router(state: Shared) -> Router {
     let limit = state.config.max_body_bytes;
@@ -32,6 +32,22 @@ pub(super) fn router(state: Shared) -> Router {
         )
         .route("/workspaces/{ws}/tables/query", post(query))
         .route("/workspaces/{ws}/tables/{table}", delete(drop_table))
+        .route(
+            "/workspaces/{ws}/tables/{table}/optimize",
+            post(arrow::optimize),
+        )
+        .route(
+            "/workspaces/{ws}/tables/{table}/replace",
+            post(arrow::replace),
+        )
+        .route("/workspaces/{ws}/arrow/query", post(arrow::query))
+        .route(
+            "/workspaces/{ws}/arrow/tables/{table}",
+            get(arrow::read)
+                .put(arrow::create)
+                .post(arrow::write)
+                .patch(arrow::add_columns),
+        )
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)
@@ -59,14 +75,14 @@ async fn log_requests(req: Request, next: Next) -> Response {
 }
 
 /// An error response: the seed's status codes and `{"error", "code"}` body.
-struct ApiError {
+pub(super) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -79,6 +95,8 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let root = e.root();
         let (status, code) = match root {
+            // A commit race the client may simply try again (503 is one the seed's clients retry).
+            _ if e.is_retryable() => (StatusCode::SERVICE_UNAVAILABLE, "RETRY"),
             Error::TableNotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Error::TableExists(_) => (StatusCode::CONFLICT, "ALREADY_EXISTS"),
             _ => match e.class() {
@@ -113,7 +131,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type Answer = Result<Response, ApiError>;
+pub(super) type Answer = Result<Response, ApiError>;
 
 fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let token = headers
@@ -131,7 +149,11 @@ fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
 }
 
 /// The caller, allowed into workspace `ws`.
-fn caller_in(state: &AppState, headers: &HeaderMap, ws: &str) -> Result<Caller, ApiError> {
+pub(super) fn caller_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    ws: &str,
+) -> Result<Caller, ApiError> {
     let c = caller(state, headers)?;
     if !c.may_use(ws) {
         return Err(ApiError::new(
@@ -144,7 +166,7 @@ fn caller_in(state: &AppState, headers: &HeaderMap, ws: &str) -> Result<Caller, 
 }
 
 /// Runs blocking store work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> lakefeed_core::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -159,9 +181,9 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-/// A JSON body, or a clear 4xx: too large, or not JSON of the expected shape.
-fn body<T: for<'de> Deserialize<'de>>(raw: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
-    let bytes = raw.map_err(|r| {
+/// The request body, or a clear 4xx when it is too large or unreadable.
+pub(super) fn raw_body(raw: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    raw.map_err(|r| {
         let status = r.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
             "TOO_LARGE"
@@ -169,7 +191,14 @@ fn body<T: for<'de> Deserialize<'de>>(raw: Result<Bytes, BytesRejection>) -> Res
             "INVALID_REQUEST"
         };
         ApiError::new(status, code, format!("request body: {}", r.body_text()))
-    })?;
+    })
+}
+
+/// A JSON body, or a clear 4xx: too large, or not JSON of the expected shape.
+pub(super) fn body<T: for<'de> Deserialize<'de>>(
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    let bytes = raw_body(raw)?;
     serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -180,7 +209,11 @@ fn body<T: for<'de> Deserialize<'de>>(raw: Result<Bytes, BytesRejection>) -> Res
 }
 
 async fn health() -> Json<Value> {
-    Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+    Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "features": [crate::ipc::FEATURE],
+    }))
 }
 
 async fn me(State(s): State<Shared>, headers: HeaderMap) -> Answer {
@@ -229,28 +262,15 @@ struct CreateTable {
 
 /// A column of a create request: its SQL or lakefeed type name → a field.
 fn column(name: &str, ty: &Value) -> Result<Field, ApiError> {
-    let bad = |why: String| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", why);
-    let ty = ty
-        .as_str()
-        .ok_or_else(|| bad(format!("column '{name}': the type must be a string")))?;
-    let logical = match ty.trim().to_ascii_uppercase().as_str() {
-        "BIGINT" | "INT8" => LogicalType::Int64,
-        "INTEGER" | "INT4" => LogicalType::Int32,
-        "REAL" | "FLOAT4" => LogicalType::Float32,
-        "DOUBLE PRECISION" | "FLOAT8" => LogicalType::Float64,
-        "BOOLEAN" => LogicalType::Bool,
-        "BYTEA" => LogicalType::Binary,
-        "FLOAT4[]" | "REAL[]" => LogicalType::Embedding(None),
-        "JSONB" => LogicalType::Json,
-        "VARCHAR" => LogicalType::Text,
-        other => other
-            .parse()
-            .map_err(|e: Error| bad(format!("column '{name}': {e}")))?,
-    };
-    let dt = logical
-        .arrow_type()
-        .unwrap_or_else(|| DataType::List(Arc::new(Field::new("item", DataType::Float32, true))));
-    Ok(logical.field(name, dt))
+    let ty = ty.as_str().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "INVALID_REQUEST",
+            format!("column '{name}': the type must be a string"),
+        )
+    })?;
+    crate::remote::sql_field(name, ty)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", e.to_string()))
 }
 
 async fn create_table(
@@ -298,8 +318,9 @@ async fn drop_table(
     Ok(Json(json!({"status": "dropped"})).into_response())
 }
 
+/// A query request: the seed's JSON.
 #[derive(Deserialize)]
-struct QueryRequest {
+pub(super) struct QueryRequest {
     query: String,
     #[serde(default)]
     params: Vec<Value>,
@@ -307,14 +328,13 @@ struct QueryRequest {
     timeout_ms: Option<u64>,
 }
 
-async fn query(
-    State(s): State<Shared>,
-    Path(ws): Path<String>,
-    headers: HeaderMap,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let c = caller_in(&s, &headers, &ws)?;
-    let req: QueryRequest = body(raw)?;
+/// Runs a query in the caller's workspace within the time and row limits.
+pub(super) async fn run_query(
+    s: &Shared,
+    c: Caller,
+    ws: String,
+    req: QueryRequest,
+) -> Result<QueryResult, ApiError> {
     let limit = s.config.query_timeout;
     let timeout = req
         .timeout_ms
@@ -328,14 +348,27 @@ async fn query(
                 result.row_count()
             )));
         }
-        Ok((result.columns(), result.rows()?, result.row_count()))
+        Ok(result)
     });
-    let (columns, rows, n) = tokio::time::timeout(timeout, work).await.map_err(|_| {
+    tokio::time::timeout(timeout, work).await.map_err(|_| {
         ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
             "TIMEOUT",
             format!("the query ran over {} ms", timeout.as_millis()),
         )
-    })??;
+    })?
+}
+
+async fn query(
+    State(s): State<Shared>,
+    Path(ws): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let c = caller_in(&s, &headers, &ws)?;
+    let req: QueryRequest = body(raw)?;
+    let result = run_query(&s, c, ws, req).await?;
+    let (columns, n) = (result.columns(), result.row_count());
+    let rows = result.rows().map_err(ApiError::from)?;
     Ok(Json(json!({"columns": columns, "rows": rows, "row_count": n})).into_response())
 }

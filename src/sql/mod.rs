@@ -8,6 +8,7 @@
 
 mod params;
 pub mod search;
+mod write;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use lakefeed_core::{Error, QueryResult, Result};
 use lancedb::table::datafusion::BaseTableAdapter;
 
 pub use params::to_scalar;
+pub use write::{Conflict, Insert};
 
 use crate::store::LocalStore;
 
@@ -34,6 +36,15 @@ pub enum Statement {
         column: String,
         /// `IF NOT EXISTS`: keep an index the column already has.
         if_not_exists: bool,
+    },
+    /// `INSERT INTO t … VALUES/SELECT [ON CONFLICT …]`: planned source, written by the store.
+    Insert(Insert),
+    /// `DELETE FROM t [WHERE …]`: run by the store.
+    Delete {
+        /// The table.
+        table: String,
+        /// The WHERE predicate (all rows when `None`).
+        predicate: Option<String>,
     },
     /// Anything DataFusion plans (SELECT, EXPLAIN…).
     Plan(Box<DfStatement>),
@@ -89,19 +100,24 @@ impl Session {
 
     /// Parses one statement.
     pub fn parse(&self, sql: &str) -> Result<Statement> {
-        let stmt = self
+        let mut stmt = self
             .ctx
             .state()
             .sql_to_statement(sql, &datafusion::config::Dialect::PostgreSQL)
             .map_err(df_error("cannot parse SQL"))?;
         let unsupported = |kind: &str| {
             Error::query(format!(
-                "statement '{kind} …' is not supported; use SELECT, EXPLAIN or CREATE INDEX"
+                "statement '{kind} …' is not supported; use SELECT, EXPLAIN, INSERT, DELETE or CREATE INDEX"
             ))
         };
+        if let DfStatement::Statement(inner) = &mut stmt {
+            write::stored_casts(inner);
+        }
         match &stmt {
             DfStatement::Statement(inner) => match inner.as_ref() {
                 SqlStatement::CreateIndex(ci) => create_index_target(ci),
+                SqlStatement::Insert(ins) => write::insert(ins),
+                SqlStatement::Delete(del) => write::delete(del),
                 SqlStatement::Query(_) | SqlStatement::Explain { .. } => {
                     Ok(Statement::Plan(Box::new(stmt)))
                 }
@@ -112,13 +128,23 @@ impl Session {
         }
     }
 
+    /// Runs an INSERT's source (VALUES or a SELECT) with `params` bound.
+    pub async fn run_source(
+        &self,
+        source: Box<datafusion::sql::sqlparser::ast::Query>,
+        params: &[serde_json::Value],
+    ) -> Result<QueryResult> {
+        let stmt = DfStatement::Statement(Box::new(SqlStatement::Query(source)));
+        self.run(Statement::Plan(Box::new(stmt)), params).await
+    }
+
     /// Plans and runs a parsed SELECT-like statement with `params` bound.
     pub async fn run(&self, stmt: Statement, params: &[serde_json::Value]) -> Result<QueryResult> {
         let stmt = match stmt {
             Statement::Plan(stmt) => *stmt,
-            Statement::CreateIndex { .. } => {
+            Statement::CreateIndex { .. } | Statement::Insert(_) | Statement::Delete { .. } => {
                 return Err(Error::query(
-                    "CREATE INDEX is built by the store, not planned",
+                    "CREATE INDEX, INSERT and DELETE are run by the store, not planned",
                 ));
             }
         };
@@ -182,12 +208,7 @@ fn create_index_target(ci: &CreateIndex) -> Result<Statement> {
             )));
         }
     }
-    let table = ci
-        .table_name
-        .0
-        .last()
-        .map(|p| unquote(&p.to_string()))
-        .unwrap_or_default();
+    let table = write::last_name(&ci.table_name);
     let [column] = ci.columns.as_slice() else {
         return Err(Error::query("CREATE INDEX takes exactly one column"));
     };

@@ -255,6 +255,10 @@ impl TableStore for LocalStore {
                 }
                 Ok(QueryResult::new(Arc::new(Schema::empty()), vec![]))
             }
+            Statement::Insert(ins) => super::dml::insert(self, &session, ins, params).await,
+            Statement::Delete { table, predicate } => {
+                super::dml::delete(self, &table, predicate, params).await
+            }
             plan => session.run(plan, params).await,
         }
     }

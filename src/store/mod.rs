@@ -5,6 +5,7 @@
 //! lakefeed's own I/O runtime and waits for it without entering that runtime, so it may be called from any
 //! thread, including a tokio worker (async code should prefer the async trait, or `spawn_blocking`).
 
+mod dml;
 mod keys;
 pub(crate) mod lance_error;
 mod local;

@@ -157,6 +157,9 @@ impl CopyWriter {
             ost.set_time_base(s.time_base);
         }
         let mut opts = Dictionary::new();
+        // Bit-exact output: no random ids (Matroska's segment UID) or version strings, so the same source gives
+        // the same bytes on every run and machine.
+        opts.set("fflags", "+bitexact");
         if muxer.is_mov_family() {
             opts.set("movflags", "+faststart");
         }

@@ -1,0 +1,270 @@
+//! The HTTP side of the managed service (§8): the seed's headers, the org id from the token's `OrgID`/`org_id`
+//! claim or else `GET /me`, its error mapping (401/403 → AuthError, 404 → not found, 409 → TableError, others →
+//! ManagedServiceError with the body's `error`), and retries with exponential back-off and jitter on
+//! 429/502/503/504 and broken connections. Async; [`crate::ManagedClient`] and [`super::RemoteStore`] share it.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use base64::Engine as _;
+use lakefeed_core::{Error, Result};
+use serde_json::Value;
+
+/// The seed's default service.
+pub const DEFAULT_API_URL: &str = "https://api.deeplake.ai";
+
+/// Attempts at one request while the failure is retryable.
+const ATTEMPTS: u32 = 4;
+
+/// What a request carries.
+#[derive(Debug, Clone)]
+pub(crate) enum Payload {
+    /// Nothing.
+    Empty,
+    /// A JSON body.
+    Json(Value),
+    /// An Arrow IPC stream.
+    Arrow(Bytes),
+}
+
+/// One workspace of a service, authenticated.
+#[derive(Debug, Clone)]
+pub(crate) struct Api {
+    url: String,
+    workspace: String,
+    token: String,
+    org_id: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// Connects to `workspace` at `api_url` (default: the seed's service); the org id comes from the token's
+    /// claims, or else from `GET /me`.
+    pub async fn connect(token: &str, workspace: &str, api_url: Option<&str>) -> Result<Self> {
+        if token.trim().is_empty() {
+            return Err(Error::Auth(
+                "Token required: pass a token or set DEEPLAKE_API_KEY".into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(300))
+            .build()
+            .map_err(|e| Error::Other(format!("cannot make an HTTP client: {e}")))?;
+        let mut api = Self {
+            url: api_url
+                .unwrap_or(DEFAULT_API_URL)
+                .trim_end_matches('/')
+                .to_string(),
+            workspace: workspace.to_string(),
+            token: token.trim().to_string(),
+            org_id: String::new(),
+            http,
+        };
+        api.org_id = match org_claim(&api.token)? {
+            Some(org) => org,
+            None => api.org_from_me().await?,
+        };
+        Ok(api)
+    }
+
+    /// The org id in use.
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    /// The workspace in use.
+    pub fn workspace(&self) -> &str {
+        &self.workspace
+    }
+
+    /// `/workspaces/{ws}{rest}`.
+    pub fn ws_path(&self, rest: &str) -> String {
+        format!("/workspaces/{}{rest}", self.workspace)
+    }
+
+    async fn org_from_me(&self) -> Result<String> {
+        let me = self
+            .json(reqwest::Method::GET, "/me", Payload::Empty, None)
+            .await?;
+        me.get("organizations")
+            .and_then(Value::as_array)
+            .and_then(|o| o.first())
+            .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string))
+            .ok_or_else(|| Error::Token("Token does not contain org_id claim".into()))
+    }
+
+    /// The features the server lists in `/health` (none when it lists none or does not answer).
+    pub async fn features(&self) -> Vec<String> {
+        let health = self
+            .http
+            .get(format!("{}/health", self.url))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await;
+        let Ok(resp) = health else { return Vec::new() };
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        body.get("features")
+            .and_then(Value::as_array)
+            .map(|f| {
+                f.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A request answered with JSON (`null` for an empty body).
+    pub async fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        payload: Payload,
+        timeout: Option<Duration>,
+    ) -> Result<Value> {
+        let bytes = self.bytes(method, path, payload, timeout).await?;
+        Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    /// A request answered with bytes read whole, retried while the failure is retryable.
+    pub async fn bytes(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        payload: Payload,
+        timeout: Option<Duration>,
+    ) -> Result<Bytes> {
+        self.retrying(path, || async {
+            let resp = self
+                .once(method.clone(), path, payload.clone(), timeout)
+                .await?;
+            resp.bytes().await.map_err(network)
+        })
+        .await
+    }
+
+    /// A request whose successful response is returned unread (for streamed bodies); only sending it is
+    /// retried.
+    pub async fn response(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        payload: Payload,
+    ) -> Result<reqwest::Response> {
+        self.retrying(path, || {
+            self.once(method.clone(), path, payload.clone(), None)
+        })
+        .await
+    }
+
+    async fn retrying<T, F, Fut>(&self, path: &str, mut f: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match f().await {
+                Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
+                    tracing::debug!(path, attempt, error = %e, "retrying");
+                    tokio::time::sleep(back_off(attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One request with the seed's headers; a status of 400 or more is the mapped error.
+    async fn once(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        payload: Payload,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .header("X-Deeplake-Client", "lakefeed");
+        if !self.org_id.is_empty() {
+            req = req.header("X-Activeloop-Org-Id", &self.org_id);
+        }
+        req = match payload {
+            Payload::Empty => req,
+            Payload::Json(b) => req.json(&b),
+            Payload::Arrow(b) => req
+                .header(reqwest::header::CONTENT_TYPE, crate::ipc::CONTENT_TYPE)
+                .body(b),
+        };
+        if let Some(t) = timeout {
+            req = req.timeout(t);
+        }
+        let resp = req.send().await.map_err(network)?;
+        let status = resp.status().as_u16();
+        if status < 400 {
+            return Ok(resp);
+        }
+        let text = resp.text().await.map_err(network)?;
+        Err(status_error(status, path, &text))
+    }
+}
+
+fn network(e: reqwest::Error) -> Error {
+    Error::Network(e.to_string())
+}
+
+/// The seed's error for an HTTP status, with the body's `error` (or its text).
+fn status_error(status: u16, path: &str, text: &str) -> Error {
+    let json: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let message = json
+        .get("error")
+        .and_then(Value::as_str)
+        .map_or_else(|| text.chars().take(300).collect(), str::to_string);
+    match status {
+        401 => Error::Http {
+            status,
+            message: format!("Unauthorized: invalid or expired token ({message})"),
+        },
+        403 => Error::Http {
+            status,
+            message: format!("Forbidden: insufficient permissions ({message})"),
+        },
+        404 => Error::Http {
+            status,
+            message: format!("Not found: {path} ({message})"),
+        },
+        409 => Error::Table(message),
+        _ => Error::Http {
+            status,
+            message: format!("API request failed: HTTP {status}: {message}"),
+        },
+    }
+}
+
+/// Exponential back-off with jitter: 200 ms × 2^(attempt-1) plus up to 100 ms.
+fn back_off(attempt: u32) -> Duration {
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() % 100);
+    Duration::from_millis(200 * (1 << (attempt - 1).min(6)) + u64::from(jitter))
+}
+
+/// The org id in a JWT's payload (`OrgID`, else `org_id`); not verified (the service does that).
+fn org_claim(token: &str) -> Result<Option<String>> {
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 {
+        return Err(Error::Token(
+            "Invalid token format: expected JWT with 3 parts".into(),
+        ));
+    }
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(parts[1].trim_end_matches('='))
+        .map_err(|e| Error::Token(format!("Failed to decode token payload: {e}")))?;
+    let claims: Value = serde_json::from_slice(&payload)
+        .map_err(|e| Error::Token(format!("Failed to decode token payload: {e}")))?;
+    Ok(["OrgID", "org_id"]
+        .iter()
+        .find_map(|k| claims.get(*k).and_then(Value::as_str).map(str::to_string)))
+}

@@ -1,0 +1,576 @@
+//! A managed service as a store (§8): the seed's REST API for everything it has (tables, SQL, indexes), and
+//! rows written as batched, parameterised INSERTs through its query endpoint. When the server lists the
+//! `arrow-ipc` feature in `/health` (as `lakefeed serve` does), batches, schemas, scans and query results
+//! travel as Arrow IPC instead: exact types, no text round trip, and streamed scans for training loops.
+//!
+//! [`RemoteStore`] implements [`TableStore`], so the same pipeline (formats, thumbnails, keyed writes, the
+//! inputs ledger, the run report) ingests into a service as into the local store.
+
+mod api;
+mod insert;
+mod rows;
+mod scan;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{Schema, SchemaRef};
+use axum::body::Bytes;
+use lakefeed_core::query::quote_ident;
+use lakefeed_core::{
+    BatchStream, Error, LogicalType, QueryResult, Result, ScanSpec, TableStore, TableWriter,
+    WriteMode, WriteSpec, Written, validate_table_name,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+pub use api::DEFAULT_API_URL;
+pub(crate) use api::{Api, Payload};
+pub use rows::{json_result, sql_field};
+
+use crate::ipc;
+
+/// How rows reach the service.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WritePath {
+    /// Arrow IPC when the server advertises it, else SQL INSERTs.
+    #[default]
+    Auto,
+    /// SQL INSERTs through the query endpoint, always (what any service of the seed's API takes).
+    Insert,
+    /// Arrow IPC (fails against a server without it).
+    Arrow,
+}
+
+/// Arrow bytes per write request at most (a single larger batch goes alone).
+const MAX_ARROW_BYTES: usize = 16 << 20;
+
+/// One workspace of a managed service as a [`TableStore`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct RemoteStore {
+    api: Arc<Api>,
+    /// The server has the Arrow endpoints.
+    arrow: bool,
+    /// Rows go as Arrow (else as INSERTs).
+    arrow_writes: bool,
+    /// A query's time limit (`timeout_ms` is sent when it differs from the seed's 60 s).
+    query_timeout: Duration,
+}
+
+impl RemoteStore {
+    /// Connects to `workspace` at `api_url` (default: the seed's service) with a JWT `token`, and asks the
+    /// server which features it has.
+    pub async fn connect(token: &str, workspace: &str, api_url: Option<&str>) -> Result<Self> {
+        let api = Api::connect(token, workspace, api_url).await?;
+        let arrow = api.features().await.iter().any(|f| f == ipc::FEATURE);
+        Ok(Self {
+            api: Arc::new(api),
+            arrow,
+            arrow_writes: arrow,
+            query_timeout: Duration::from_secs(60),
+        })
+    }
+
+    /// Chooses how rows are written.
+    pub fn with_write_path(mut self, path: WritePath) -> Result<Self> {
+        self.arrow_writes = match path {
+            WritePath::Auto => self.arrow,
+            WritePath::Insert => false,
+            WritePath::Arrow if self.arrow => true,
+            WritePath::Arrow => {
+                return Err(Error::Other(
+                    "the server does not advertise Arrow IPC (is it lakefeed serve?)".into(),
+                ));
+            }
+        };
+        Ok(self)
+    }
+
+    /// Sets a query's time limit.
+    pub fn with_query_timeout(mut self, timeout: Duration) -> Self {
+        self.query_timeout = timeout;
+        self
+    }
+
+    /// The org id in use.
+    pub fn org_id(&self) -> &str {
+        self.api.org_id()
+    }
+
+    pub(crate) fn api(&self) -> &Api {
+        &self.api
+    }
+
+    /// Whether the server has lakefeed's Arrow endpoints.
+    pub fn has_arrow(&self) -> bool {
+        self.arrow
+    }
+
+    fn query_body(&self, sql: &str, params: &[Value]) -> Value {
+        let mut body = json!({"query": sql});
+        if !params.is_empty() {
+            body["params"] = Value::Array(params.to_vec());
+        }
+        if self.query_timeout != Duration::from_secs(60) {
+            body["timeout_ms"] = json!(self.query_timeout.as_millis() as u64);
+        }
+        body
+    }
+
+    /// The seed's query call: `(columns, rows)` as JSON.
+    pub(crate) async fn query_json(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<(Vec<String>, Vec<Vec<Value>>)> {
+        let resp = self
+            .api
+            .json(
+                Method::POST,
+                &self.api.ws_path("/tables/query"),
+                Payload::Json(self.query_body(sql, params)),
+                Some(self.query_timeout + Duration::from_secs(5)),
+            )
+            .await?;
+        let columns = resp
+            .get("columns")
+            .and_then(Value::as_array)
+            .map(|c| {
+                c.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rows = resp
+            .get("rows")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| r.as_array().cloned().unwrap_or_default())
+            .collect();
+        Ok((columns, rows))
+    }
+
+    fn arrow_path(&self, table: &str) -> String {
+        self.api.ws_path(&format!("/arrow/tables/{table}"))
+    }
+
+    /// Writes batches as `spec` says (never an overwrite: that is staged by the writer).
+    async fn write_rows(
+        &self,
+        table: &str,
+        batches: &[RecordBatch],
+        spec: &WriteSpec,
+    ) -> Result<Written> {
+        let mut total = Written::default();
+        if self.arrow_writes {
+            let key = spec.key.join(",");
+            let mode = match spec.mode {
+                WriteMode::Upsert => "upsert",
+                _ => "append",
+            };
+            let path = format!(
+                "{}?mode={mode}&key={}&unique={}",
+                self.arrow_path(table),
+                url_escape(&key),
+                spec.unique
+            );
+            for chunk in arrow_chunks(batches) {
+                let Some(schema) = chunk.first().map(RecordBatch::schema) else {
+                    continue;
+                };
+                let body = Bytes::from(ipc::encode(&schema, &chunk)?);
+                let r = self
+                    .api
+                    .json(Method::POST, &path, Payload::Arrow(body), None)
+                    .await?;
+                total.rows += r.get("inserted").and_then(Value::as_u64).unwrap_or(0);
+                total.present += r.get("skipped").and_then(Value::as_u64).unwrap_or(0);
+            }
+            return Ok(total);
+        }
+        for b in batches {
+            for (sql, params) in insert::statements(table, b, spec)? {
+                let rows_sent = sql.matches("), (").count() as u64 + 1;
+                let (cols, rows) = self.query_json(&sql, &params).await?;
+                // lakefeed serve answers with the counts; another service's INSERT returns no rows.
+                let count = |name: &str| {
+                    let i = cols.iter().position(|c| c == name)?;
+                    rows.first()?.get(i)?.as_u64()
+                };
+                match (count("inserted"), count("skipped")) {
+                    (Some(i), Some(s)) => {
+                        total.rows += i;
+                        total.present += s;
+                    }
+                    _ => total.rows += rows_sent,
+                }
+            }
+        }
+        Ok(total)
+    }
+}
+
+pub(crate) fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b',' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Batches grouped so each request stays under [`MAX_ARROW_BYTES`].
+fn arrow_chunks(batches: &[RecordBatch]) -> Vec<Vec<RecordBatch>> {
+    let mut out: Vec<Vec<RecordBatch>> = Vec::new();
+    let mut size = 0;
+    for b in batches.iter().filter(|b| b.num_rows() > 0) {
+        let n = b.get_array_memory_size();
+        match out.last_mut() {
+            Some(last) if size + n <= MAX_ARROW_BYTES => {
+                last.push(b.clone());
+                size += n;
+            }
+            _ => {
+                out.push(vec![b.clone()]);
+                size = n;
+            }
+        }
+    }
+    out
+}
+
+#[async_trait::async_trait]
+impl TableStore for RemoteStore {
+    async fn list_tables(&self) -> Result<Vec<String>> {
+        let resp = self
+            .api
+            .json(
+                Method::GET,
+                &self.api.ws_path("/tables"),
+                Payload::Empty,
+                None,
+            )
+            .await?;
+        let mut names: Vec<String> = resp
+            .get("tables")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| {
+                t.get("table_name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>> {
+        validate_table_name(table)?;
+        if self.arrow {
+            let path = format!("{}?limit=0", self.arrow_path(table));
+            return match self
+                .api
+                .bytes(Method::GET, &path, Payload::Empty, None)
+                .await
+            {
+                Ok(bytes) => Ok(Some(ipc::decode(&bytes)?.0)),
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(e),
+            };
+        }
+        let (_, rows) = self
+            .query_json(
+                "SELECT column_name, data_type FROM information_schema.columns \
+                 WHERE table_name = $1 ORDER BY ordinal_position",
+                &[json!(table)],
+            )
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let fields = rows
+            .iter()
+            .map(|r| {
+                let s = |i: usize| r.get(i).and_then(Value::as_str).unwrap_or_default();
+                sql_field(s(0), s(1))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Arc::new(Schema::new(fields))))
+    }
+
+    async fn create_table(&self, table: &str, schema: SchemaRef) -> Result<()> {
+        validate_table_name(table)?;
+        let exists = |e: Error| match e {
+            Error::Table(_) => Error::TableExists(table.to_string()),
+            e => e,
+        };
+        if self.arrow {
+            let body = Bytes::from(ipc::encode(&schema, &[])?);
+            return self
+                .api
+                .json(
+                    Method::PUT,
+                    &self.arrow_path(table),
+                    Payload::Arrow(body),
+                    None,
+                )
+                .await
+                .map(|_| ())
+                .map_err(exists);
+        }
+        // The seed's create: column → SQL type, sorted by name.
+        let mut cols: Vec<(String, String)> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let t = LogicalType::of_field(f).map_or("TEXT", LogicalType::sql_type);
+                (f.name().clone(), t.to_string())
+            })
+            .collect();
+        cols.sort();
+        let mut body = json!({"table_name": table});
+        if !cols.is_empty() {
+            body["table_schema"] =
+                Value::Object(cols.into_iter().map(|(c, t)| (c, json!(t))).collect());
+        }
+        self.api
+            .json(
+                Method::POST,
+                &self.api.ws_path("/tables"),
+                Payload::Json(body),
+                None,
+            )
+            .await
+            .map(|_| ())
+            .map_err(exists)
+    }
+
+    async fn append(&self, table: &str, batches: Vec<RecordBatch>) -> Result<()> {
+        self.write_rows(table, &batches, &WriteSpec::default())
+            .await
+            .map(|_| ())
+    }
+
+    async fn writer(
+        &self,
+        table: &str,
+        schema: SchemaRef,
+        spec: WriteSpec,
+    ) -> Result<Box<dyn TableWriter>> {
+        validate_table_name(table)?;
+        if spec.mode == WriteMode::Overwrite && !self.arrow {
+            return Err(Error::Ingest(
+                "an overwrite through a service needs lakefeed serve (its staged, one-commit replace); \
+                 the seed's API has no atomic replace: drop the table and append instead"
+                    .into(),
+            ));
+        }
+        Ok(Box::new(RemoteWriter {
+            store: self.clone(),
+            table: table.to_string(),
+            schema,
+            spec,
+            stage: None,
+        }))
+    }
+
+    async fn add_columns(&self, table: &str, columns: SchemaRef) -> Result<()> {
+        if columns.fields().is_empty() {
+            return Ok(());
+        }
+        if self.arrow {
+            let body = Bytes::from(ipc::encode(&columns, &[])?);
+            return self
+                .api
+                .json(
+                    Method::PATCH,
+                    &self.arrow_path(table),
+                    Payload::Arrow(body),
+                    None,
+                )
+                .await
+                .map(|_| ());
+        }
+        for f in columns.fields() {
+            let t = LogicalType::of_field(f).map_or("TEXT", LogicalType::sql_type);
+            let sql = format!(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {t}",
+                quote_ident(table),
+                quote_ident(f.name())
+            );
+            self.query_json(&sql, &[]).await?;
+        }
+        Ok(())
+    }
+
+    async fn drop_table(&self, table: &str, if_exists: bool) -> Result<()> {
+        validate_table_name(table)?;
+        let path = self.api.ws_path(&format!("/tables/{table}"));
+        match self
+            .api
+            .json(Method::DELETE, &path, Payload::Empty, None)
+            .await
+        {
+            Err(e) if if_exists && e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    async fn delete_rows(&self, table: &str, predicate: &str) -> Result<()> {
+        let sql = format!("DELETE FROM {} WHERE {predicate}", quote_ident(table));
+        match self.query_json(&sql, &[]).await {
+            Err(e) if e.is_not_found() => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    async fn count_rows(&self, table: &str) -> Result<u64> {
+        let sql = format!("SELECT count(*) AS n FROM {}", quote_ident(table));
+        let (_, rows) = self.query_json(&sql, &[]).await?;
+        rows.first()
+            .and_then(|r| r.first())
+            .and_then(Value::as_u64)
+            .ok_or_else(|| Error::Other(format!("the service gave no row count for '{table}'")))
+    }
+
+    async fn scan(&self, table: &str, spec: ScanSpec) -> Result<BatchStream> {
+        validate_table_name(table)?;
+        if self.arrow {
+            return scan::arrow(&self.api, &self.arrow_path(table), &spec).await;
+        }
+        let cols = spec.columns.as_ref().map_or_else(
+            || "*".to_string(),
+            |c| {
+                c.iter()
+                    .map(|c| quote_ident(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
+        let mut sql = format!("SELECT {cols} FROM {}", quote_ident(table));
+        if let Some(f) = &spec.filter {
+            sql.push_str(&format!(" WHERE {f}"));
+        }
+        let result = self.query(&sql, &[]).await?;
+        Ok(scan::in_batches(result, spec.batch_size))
+    }
+
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
+        if self.arrow {
+            let bytes = self
+                .api
+                .bytes(
+                    Method::POST,
+                    &self.api.ws_path("/arrow/query"),
+                    Payload::Json(self.query_body(sql, params)),
+                    Some(self.query_timeout + Duration::from_secs(5)),
+                )
+                .await?;
+            let (schema, batches) = ipc::decode(&bytes)?;
+            return Ok(QueryResult::new(schema, batches));
+        }
+        let (columns, rows) = self.query_json(sql, params).await?;
+        json_result(columns, rows)
+    }
+
+    async fn create_index(&self, table: &str, column: &str) -> Result<()> {
+        let sql = format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} USING deeplake_index ({})",
+            quote_ident(&format!("idx_{table}_{column}")),
+            quote_ident(table),
+            quote_ident(column)
+        );
+        self.query_json(&sql, &[]).await.map(|_| ())
+    }
+
+    async fn optimize(&self, table: &str) -> Result<()> {
+        validate_table_name(table)?;
+        if !self.arrow {
+            tracing::info!(
+                table,
+                "the service maintains its tables itself; nothing to optimize"
+            );
+            return Ok(());
+        }
+        let path = self.api.ws_path(&format!("/tables/{table}/optimize"));
+        self.api
+            .json(Method::POST, &path, Payload::Empty, None)
+            .await
+            .map(|_| ())
+    }
+
+    fn location(&self, table: &str) -> String {
+        format!("al://{}/{table}", self.api.workspace())
+    }
+}
+
+/// A run's writes into a service. Appends and upserts are written as they come (each request one commit on
+/// the server); an overwrite writes into a hidden staging table and replaces the table's rows with it in one
+/// commit at `finish`.
+struct RemoteWriter {
+    store: RemoteStore,
+    table: String,
+    schema: SchemaRef,
+    spec: WriteSpec,
+    /// The staging table of an overwrite, once created.
+    stage: Option<String>,
+}
+
+impl RemoteWriter {
+    async fn stage(&mut self) -> Result<String> {
+        if let Some(s) = &self.stage {
+            return Ok(s.clone());
+        }
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let name = format!("_lakefeed_stage_{}_{}", &nonce[..12], self.table);
+        let name: String = name.chars().take(128).collect();
+        self.store.create_table(&name, self.schema.clone()).await?;
+        self.stage = Some(name.clone());
+        Ok(name)
+    }
+}
+
+#[async_trait::async_trait]
+impl TableWriter for RemoteWriter {
+    async fn write(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
+        if self.spec.mode != WriteMode::Overwrite {
+            return self
+                .store
+                .write_rows(&self.table, &batches, &self.spec)
+                .await;
+        }
+        let stage = self.stage().await?;
+        let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
+        self.store
+            .write_rows(&stage, &batches, &WriteSpec::default())
+            .await?;
+        Ok(Written { rows, present: 0 })
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<()> {
+        if self.spec.mode != WriteMode::Overwrite {
+            return Ok(());
+        }
+        let stage = self.stage().await?;
+        let path = self
+            .store
+            .api
+            .ws_path(&format!("/tables/{}/replace", self.table));
+        self.store
+            .api
+            .json(
+                Method::POST,
+                &path,
+                Payload::Json(json!({"from": stage})),
+                None,
+            )
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,105 @@
+//! Scans of a service's table: streamed Arrow IPC from `lakefeed serve` (a batch in memory at a time), or a
+//! query's rows cut into batches for a service with only the seed's JSON.
+
+use arrow::array::RecordBatch;
+use arrow::buffer::Buffer;
+use arrow::ipc::reader::StreamDecoder;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use lakefeed_core::{BatchStream, Error, QueryResult, Result, ScanSpec};
+use reqwest::Method;
+
+use super::api::{Api, Payload};
+
+/// Streams `GET {path}?columns=…&filter=…&batch_size=…` as batches.
+pub(super) async fn arrow(api: &Api, path: &str, spec: &ScanSpec) -> Result<BatchStream> {
+    let mut query = vec![("batch_size", spec.batch_size.to_string())];
+    if let Some(c) = &spec.columns {
+        query.push(("columns", c.join(",")));
+    }
+    if let Some(f) = &spec.filter {
+        query.push(("filter", f.clone()));
+    }
+    let qs = query
+        .iter()
+        .map(|(k, v)| format!("{k}={}", super::url_escape(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let resp = api
+        .response(Method::GET, &format!("{path}?{qs}"), Payload::Empty)
+        .await?;
+    let reading = Reading {
+        body: resp.bytes_stream().boxed(),
+        decoder: StreamDecoder::new(),
+        buf: Buffer::from(Vec::<u8>::new()),
+        done: false,
+    };
+    Ok(Box::pin(futures::stream::unfold(
+        reading,
+        |mut r| async move {
+            let next = r.next().await;
+            next.map(|b| (b, r))
+        },
+    )))
+}
+
+struct Reading {
+    body: BoxStream<'static, reqwest::Result<axum::body::Bytes>>,
+    decoder: StreamDecoder,
+    buf: Buffer,
+    done: bool,
+}
+
+impl Reading {
+    async fn next(&mut self) -> Option<Result<RecordBatch>> {
+        if self.done {
+            return None;
+        }
+        let failed = |e: String| Some(Err(Error::Network(format!("reading a table stream: {e}"))));
+        loop {
+            while !self.buf.is_empty() {
+                match self.decoder.decode(&mut self.buf) {
+                    Ok(Some(b)) => return Some(Ok(b)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        self.done = true;
+                        return failed(e.to_string());
+                    }
+                }
+            }
+            match self.body.next().await {
+                Some(Ok(bytes)) => self.buf = Buffer::from(bytes),
+                Some(Err(e)) => {
+                    self.done = true;
+                    return failed(e.to_string());
+                }
+                None => {
+                    self.done = true;
+                    return match self.decoder.finish() {
+                        Ok(()) => None,
+                        Err(e) => failed(format!("the stream ended early: {e}")),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// A query's result as a stream of batches of at most `batch_size` rows (0: as they are).
+pub(super) fn in_batches(result: QueryResult, batch_size: usize) -> BatchStream {
+    let mut out = Vec::new();
+    for b in result.into_batches() {
+        let step = if batch_size == 0 {
+            b.num_rows().max(1)
+        } else {
+            batch_size
+        };
+        let mut start = 0;
+        while start < b.num_rows() {
+            let n = step.min(b.num_rows() - start);
+            out.push(Ok(b.slice(start, n)));
+            start += n;
+        }
+    }
+    Box::pin(futures::stream::iter(out))
+}

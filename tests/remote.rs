@@ -1,0 +1,242 @@
+//! Ingest through `lakefeed serve` with `Client::managed` (§8): the same formats, thumbnails, keyed writes and
+//! re-run skips as the local store, by Arrow IPC and by the seed's SQL INSERTs; streamed batches; overwrites;
+//! 32 clients at once.
+
+use std::path::Path;
+
+use lakefeed::{Client, IngestData, IngestOptions, WriteMode, WritePath};
+use serde_json::{Value, json};
+
+use crate::common::{fixtures, tmp};
+use crate::server::{Server, token};
+
+fn managed(server: &Server, ws: &str, path: WritePath) -> Client {
+    Client::managed_with(&token("org1", json!({})), ws, Some(&server.url), path).unwrap()
+}
+
+/// Ingests the FILE fixtures into `media` and eight COCO images into `coco`; the row counts.
+fn ingest_fixtures(c: &Client) -> (u64, u64) {
+    let files = fixtures().join("files");
+    let media = c
+        .ingest(
+            "media",
+            IngestData::files([files.display().to_string()]),
+            &IngestOptions::default(),
+        )
+        .unwrap();
+    assert!(
+        !media.report.skipped.is_empty(),
+        "the broken fixtures are reported"
+    );
+    let coco = fixtures().join("coco");
+    let data = IngestData::Format {
+        name: "coco".into(),
+        options: json!({"images_dir": coco.join("val2017"), "max_images": 8}),
+    };
+    let coco = c.ingest("coco", data, &IngestOptions::default()).unwrap();
+    (media.row_count, coco.row_count)
+}
+
+/// Every row of `table`, ordered, as JSON (bytes as hex), with the column types.
+fn rows(c: &Client, table: &str, order: &str) -> (Vec<String>, Vec<Vec<Value>>) {
+    let r = c
+        .query(&format!("SELECT * FROM {table} ORDER BY {order}"), &[])
+        .unwrap();
+    let types = r
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| format!("{} {}", f.name(), f.data_type()))
+        .collect();
+    (types, r.rows().unwrap())
+}
+
+type Rows = (Vec<String>, Vec<Vec<Value>>);
+
+/// Asserts two tables are equal, naming the first differing cell (values cut short: cells hold whole files).
+fn same_rows(what: &str, got: Rows, want: Rows) {
+    assert_eq!(got.0, want.0, "{what}: columns");
+    assert_eq!(got.1.len(), want.1.len(), "{what}: rows");
+    for (r, (g, w)) in got.1.iter().zip(&want.1).enumerate() {
+        for (c, (gv, wv)) in g.iter().zip(w).enumerate() {
+            let short = |v: &Value| v.to_string().chars().take(120).collect::<String>();
+            assert!(
+                gv == wv,
+                "{what}: row {r} ({}), column {}: {} != {}",
+                short(&w[0]),
+                want.0[c],
+                short(gv),
+                short(wv)
+            );
+        }
+    }
+}
+
+#[test]
+fn files_and_coco_through_the_service_equal_a_local_ingest() {
+    let d = tmp();
+    let server = Server::start(&d.path().join("root"), &[]);
+    let local = Client::local(d.path().join("local")).unwrap();
+    let want = ingest_fixtures(&local);
+    assert!(want.0 > 10 && want.1 == 8, "{want:?}");
+    let tables = [
+        ("media", "id"),
+        ("coco", "coco_image_id"),
+        ("thumbnails", "file_id, column_name, dimension"),
+    ];
+    for (ws, path) in [("arrow", WritePath::Arrow), ("sql", WritePath::Insert)] {
+        let remote = managed(&server, ws, path);
+        assert_eq!(ingest_fixtures(&remote), want, "{ws}");
+        for (t, order) in tables {
+            same_rows(
+                &format!("{ws}: {t}"),
+                rows(&remote, t, order),
+                rows(&local, t, order),
+            );
+        }
+        // A re-run skips every input: nothing is written twice.
+        let again = ingest_fixtures(&remote);
+        assert_eq!(again, (0, 0), "{ws}");
+        assert_eq!(remote.open_table("media").unwrap().count().unwrap(), want.0);
+    }
+    // Training batches stream from the server.
+    let remote = managed(&server, "arrow", WritePath::Auto);
+    let batches: Vec<_> = remote
+        .open_table("media")
+        .unwrap()
+        .select(["id", "text"])
+        .filter("text IS NOT NULL")
+        .batches(5)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        batches
+            .iter()
+            .all(|b| b.num_rows() <= 5 && b.num_columns() == 2)
+    );
+    let texts = local
+        .query(
+            "SELECT count(*) AS n FROM media WHERE text IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .rows()
+        .unwrap();
+    let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(json!(n), texts[0][0]);
+    assert!(remote.list_tables().unwrap().contains(&"media".to_string()));
+    remote.optimize("media").unwrap();
+}
+
+fn docs(n: usize, tag: &str) -> IngestData {
+    IngestData::from_dict(json!({
+        "id": (0..n).map(|i| format!("{tag}{i}")).collect::<Vec<_>>(),
+        "n": (0..n).collect::<Vec<_>>(),
+    }))
+    .unwrap()
+}
+
+#[test]
+fn overwrites_replace_in_one_commit_and_keys_upsert_through_the_service() {
+    let d = tmp();
+    let server = Server::start(&d.path().join("root"), &[]);
+    let c = managed(&server, "ws", WritePath::Arrow);
+    let keyed = |mode| IngestOptions {
+        mode,
+        key: Some(vec!["id".into()]),
+        ..Default::default()
+    };
+    c.ingest("t", docs(50, "a"), &keyed(WriteMode::Append))
+        .unwrap();
+    c.ingest("t", docs(60, "a"), &keyed(WriteMode::Append))
+        .unwrap();
+    assert_eq!(c.open_table("t").unwrap().count().unwrap(), 60);
+    c.ingest("t", docs(5, "b"), &keyed(WriteMode::Overwrite))
+        .unwrap();
+    let r = c.query("SELECT id FROM t ORDER BY id", &[]).unwrap();
+    assert_eq!(r.rows().unwrap().len(), 5);
+    // The staging table is gone, and was never listed.
+    assert_eq!(c.list_tables().unwrap(), ["t"]);
+    for path in [WritePath::Arrow, WritePath::Insert] {
+        let c = managed(&server, "ws", path);
+        let data = IngestData::from_dict(json!({"id": ["b0", "z"], "n": [100, 7]})).unwrap();
+        c.ingest("t", data, &keyed(WriteMode::Upsert)).unwrap();
+        let r = c
+            .query("SELECT n FROM t WHERE id IN ('b0', 'z') ORDER BY id", &[])
+            .unwrap();
+        assert_eq!(r.rows().unwrap(), vec![vec![json!(100)], vec![json!(7)]]);
+    }
+    // By SQL INSERTs, an overwrite is staged the same way (lakefeed serve has the replace endpoint).
+    let sql = managed(&server, "ws", WritePath::Insert);
+    sql.ingest("t", docs(2, "c"), &keyed(WriteMode::Overwrite))
+        .unwrap();
+    assert_eq!(sql.open_table("t").unwrap().count().unwrap(), 2);
+    assert_eq!(sql.list_tables().unwrap(), ["t"]);
+}
+
+#[test]
+fn thirty_two_clients_ingest_and_query_at_once() {
+    const CLIENTS: usize = 32;
+    const ROUNDS: usize = 3;
+    const ROWS: usize = 20;
+    let d = tmp();
+    let server = Server::start(&d.path().join("root"), &[]);
+    std::thread::scope(|s| {
+        for t in 0..CLIENTS {
+            let server = &server;
+            s.spawn(move || {
+                let path = if t % 2 == 0 {
+                    WritePath::Arrow
+                } else {
+                    WritePath::Insert
+                };
+                let c = managed(server, "load", path);
+                for round in 0..ROUNDS {
+                    c.ingest(
+                        "load",
+                        docs(ROWS, &format!("{t}_{round}_")),
+                        &IngestOptions::default(),
+                    )
+                    .unwrap();
+                    let r = c
+                        .query(
+                            "SELECT count(*) AS n FROM load WHERE n < $1",
+                            &[json!(ROWS)],
+                        )
+                        .unwrap();
+                    let n = r.rows().unwrap()[0][0].as_u64().unwrap();
+                    assert!(n >= ((round + 1) * ROWS) as u64, "{n}");
+                }
+            });
+        }
+    });
+    let c = managed(&server, "load", WritePath::Auto);
+    let r = c
+        .query(
+            "SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(n) AS s FROM load",
+            &[],
+        )
+        .unwrap();
+    let total = CLIENTS * ROUNDS * ROWS;
+    let sum = CLIENTS * ROUNDS * (ROWS * (ROWS - 1) / 2);
+    assert_eq!(
+        r.rows().unwrap(),
+        vec![vec![json!(total), json!(total), json!(sum)]]
+    );
+}
+
+/// A store directory `{root}/{org}/{ws}` holds what the service wrote: the same Lance tables a local client
+/// reads.
+#[test]
+fn what_the_service_writes_is_a_local_store() {
+    let d = tmp();
+    let root = d.path().join("root");
+    let server = Server::start(&root, &[]);
+    let c = managed(&server, "ws", WritePath::Insert);
+    c.ingest("t", docs(3, "x"), &IngestOptions::default())
+        .unwrap();
+    drop(server);
+    let local = Client::local(Path::new(&root).join("org1").join("ws")).unwrap();
+    assert_eq!(local.open_table("t").unwrap().count().unwrap(), 3);
+}
