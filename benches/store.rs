@@ -6,49 +6,15 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod common;
+
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Instant;
 
-use lakefeed::arrow::array::{
-    ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray,
-};
-use lakefeed::arrow::datatypes::{DataType, Field, Schema};
-use lakefeed::{Client, IngestData, IngestOptions, LogicalType};
+use lakefeed::arrow::array::RecordBatch;
+use lakefeed::{Client, IngestData, IngestOptions};
 
-const DIM: usize = 384;
-const BATCH: usize = 10_000;
-
-fn batches(rows: usize) -> Vec<RecordBatch> {
-    let schema = Arc::new(Schema::new(vec![
-        LogicalType::Text.field("id", DataType::Utf8),
-        LogicalType::Text.field("text", DataType::Utf8),
-        LogicalType::Embedding(Some(DIM as i32))
-            .field("embedding", lakefeed::types::vector_type(DIM as i32)),
-    ]));
-    (0..rows)
-        .step_by(BATCH)
-        .map(|start| {
-            let end = (start + BATCH).min(rows);
-            let ids = StringArray::from_iter_values((start..end).map(|i| format!("row_{i}")));
-            let texts = StringArray::from_iter_values(
-                (start..end).map(|i| format!("document number {i} about robots")),
-            );
-            let vals: Vec<f32> = (start..end)
-                .flat_map(|i| (0..DIM).map(move |k| ((i * 31 + k * 7) % 1000) as f32 / 1000.0))
-                .collect();
-            let emb = FixedSizeListArray::try_new(
-                Arc::new(Field::new("item", DataType::Float32, true)),
-                DIM as i32,
-                Arc::new(Float32Array::from(vals)),
-                None,
-            )
-            .expect("vector column");
-            let cols: Vec<ArrayRef> = vec![Arc::new(ids), Arc::new(texts), Arc::new(emb)];
-            RecordBatch::try_new(schema.clone(), cols).expect("batch")
-        })
-        .collect()
-}
+use common::{BATCH, DIM, column_data as batches};
 
 /// Ingests `data` into a fresh store (commits of 100k rows), keyed by `key`; returns the seconds it took and the
 /// store (kept until dropped).

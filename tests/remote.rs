@@ -240,3 +240,75 @@ fn what_the_service_writes_is_a_local_store() {
     let local = Client::local(Path::new(&root).join("org1").join("ws")).unwrap();
     assert_eq!(local.open_table("t").unwrap().count().unwrap(), 3);
 }
+
+/// INSERT and DELETE in the SQL dialect (what the seed's clients send): parameters bound, literals and
+/// `decode(…, 'hex')`, vectors, `ON CONFLICT` as keyed append and upsert, INSERT … SELECT, clear refusals.
+#[test]
+fn insert_and_delete_statements_write_through_the_store() {
+    let d = tmp();
+    let c = Client::local(d.path()).unwrap();
+    let data =
+        IngestData::from_dict(json!({"id": ["a"], "img": [null], "v": [[0.0, 0.0]], "n": [0]}))
+            .unwrap();
+    let opts = IngestOptions {
+        schema: lakefeed::schema::parse_hints([
+            ("img", "IMAGE"),
+            ("v", "EMBEDDING(2)"),
+            ("n", "INT32"),
+        ])
+        .unwrap(),
+        ..Default::default()
+    };
+    c.ingest("t", data, &opts).unwrap();
+    let counts = |sql: &str, params: &[Value]| c.query(sql, params).unwrap().rows().unwrap();
+    // The fast path (literals and parameters) and the planned path (an expression) store the same values.
+    assert_eq!(
+        counts(
+            "INSERT INTO t (id, img, v, n) VALUES ($1, decode($2, 'hex')::IMAGE, ARRAY[0.5, -1]::FLOAT4[], 7), \
+             ('c', NULL, ARRAY[1, 2]::FLOAT4[], $3) ON CONFLICT (id) DO NOTHING",
+            &[json!("a"), json!("ff00"), json!(9)]
+        ),
+        vec![vec![json!(1), json!(1)]],
+        "a is present: one inserted, one skipped"
+    );
+    counts(
+        "INSERT INTO t (id, n) VALUES ('d', 2 + 3) ON CONFLICT (id) DO UPDATE SET n = EXCLUDED.n",
+        &[],
+    );
+    counts(
+        "INSERT INTO t (id, img, v, n) VALUES ('a', decode('0102', 'hex'), ARRAY[3, 4]::FLOAT4[], 1) \
+         ON CONFLICT (id) DO UPDATE SET img = EXCLUDED.img, v = EXCLUDED.v, n = EXCLUDED.n",
+        &[],
+    );
+    counts(
+        "INSERT INTO t (id, n) SELECT id || '2', n * 10 FROM t WHERE id = $1",
+        &[json!("c")],
+    );
+    let rows = counts("SELECT id, img, v, n FROM t ORDER BY id", &[]);
+    assert_eq!(
+        rows,
+        vec![
+            vec![json!("a"), json!("\\x0102"), json!([3.0, 4.0]), json!(1)],
+            vec![json!("c"), Value::Null, json!([1.0, 2.0]), json!(9)],
+            vec![json!("c2"), Value::Null, Value::Null, json!(90)],
+            vec![json!("d"), Value::Null, Value::Null, json!(5)],
+        ]
+    );
+    assert_eq!(
+        counts("DELETE FROM t WHERE n > 8", &[]),
+        vec![vec![json!(2)]]
+    );
+    for bad in [
+        "INSERT INTO t (id, v) VALUES ('e', ARRAY[1, 2, 3]::FLOAT4[])",
+        "INSERT INTO t (id, nope) VALUES ('e', 1)",
+        "INSERT INTO t (id, n) VALUES ('a', 1) ON CONFLICT (id) DO UPDATE SET n = 5",
+        "INSERT INTO missing VALUES ('e')",
+    ] {
+        assert!(c.query(bad, &[]).is_err(), "{bad}");
+    }
+    assert_eq!(
+        counts("SELECT count(*) FROM t", &[]),
+        vec![vec![json!(2)]],
+        "nothing written by the refusals"
+    );
+}

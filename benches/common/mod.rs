@@ -4,7 +4,14 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Instant;
+
+use lakefeed::LogicalType;
+use lakefeed::arrow::array::{
+    ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray,
+};
+use lakefeed::arrow::datatypes::{DataType, Field, Schema};
 
 /// Median of `runs` timings of `f`, in seconds.
 pub fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
@@ -128,4 +135,41 @@ pub fn peak(cmd: &mut Command) -> (f64, f64) {
         .and_then(|v| v.trim().parse().ok())
         .expect("peak RSS from /usr/bin/time");
     (kb / 1024.0, t.elapsed().as_secs_f64())
+}
+
+/// The column data's vector length.
+pub const DIM: usize = 384;
+/// Rows per batch of the column data.
+pub const BATCH: usize = 10_000;
+
+/// `rows` rows of (id, text, 384-d embedding) in batches of [`BATCH`], about 1.6 KB a row.
+pub fn column_data(rows: usize) -> Vec<RecordBatch> {
+    let schema = Arc::new(Schema::new(vec![
+        LogicalType::Text.field("id", DataType::Utf8),
+        LogicalType::Text.field("text", DataType::Utf8),
+        LogicalType::Embedding(Some(DIM as i32))
+            .field("embedding", lakefeed::types::vector_type(DIM as i32)),
+    ]));
+    (0..rows)
+        .step_by(BATCH)
+        .map(|start| {
+            let end = (start + BATCH).min(rows);
+            let ids = StringArray::from_iter_values((start..end).map(|i| format!("row_{i}")));
+            let texts = StringArray::from_iter_values(
+                (start..end).map(|i| format!("document number {i} about robots")),
+            );
+            let vals: Vec<f32> = (start..end)
+                .flat_map(|i| (0..DIM).map(move |k| ((i * 31 + k * 7) % 1000) as f32 / 1000.0))
+                .collect();
+            let emb = FixedSizeListArray::try_new(
+                Arc::new(Field::new("item", DataType::Float32, true)),
+                DIM as i32,
+                Arc::new(Float32Array::from(vals)),
+                None,
+            )
+            .expect("vector column");
+            let cols: Vec<ArrayRef> = vec![Arc::new(ids), Arc::new(texts), Arc::new(emb)];
+            RecordBatch::try_new(schema.clone(), cols).expect("batch")
+        })
+        .collect()
 }

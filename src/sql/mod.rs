@@ -113,17 +113,17 @@ impl Session {
         if let DfStatement::Statement(inner) = &mut stmt {
             write::stored_casts(inner);
         }
-        match &stmt {
-            DfStatement::Statement(inner) => match inner.as_ref() {
-                SqlStatement::CreateIndex(ci) => create_index_target(ci),
+        match stmt {
+            DfStatement::Statement(inner) => match *inner {
+                SqlStatement::CreateIndex(ci) => create_index_target(&ci),
                 SqlStatement::Insert(ins) => write::insert(ins),
-                SqlStatement::Delete(del) => write::delete(del),
-                SqlStatement::Query(_) | SqlStatement::Explain { .. } => {
-                    Ok(Statement::Plan(Box::new(stmt)))
-                }
+                SqlStatement::Delete(del) => write::delete(&del),
+                q @ (SqlStatement::Query(_) | SqlStatement::Explain { .. }) => Ok(Statement::Plan(
+                    Box::new(DfStatement::Statement(Box::new(q))),
+                )),
                 other => Err(unsupported(&leading_words(&other.to_string()))),
             },
-            DfStatement::Explain(_) => Ok(Statement::Plan(Box::new(stmt))),
+            stmt @ DfStatement::Explain(_) => Ok(Statement::Plan(Box::new(stmt))),
             other => Err(unsupported(&leading_words(&other.to_string()))),
         }
     }

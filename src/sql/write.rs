@@ -48,7 +48,7 @@ fn unsupported(what: &str) -> Error {
     Error::query(format!("{what} is not supported in INSERT here"))
 }
 
-pub(super) fn insert(ins: &ast::Insert) -> Result<Statement> {
+pub(super) fn insert(ins: ast::Insert) -> Result<Statement> {
     let ast::TableObject::TableName(name) = &ins.table else {
         return Err(unsupported("a table function"));
     };
@@ -60,7 +60,6 @@ pub(super) fn insert(ins: &ast::Insert) -> Result<Statement> {
     }
     let source = ins
         .source
-        .clone()
         .ok_or_else(|| Error::query("INSERT needs VALUES or a SELECT"))?;
     let columns: Vec<String> = ins.columns.iter().map(last_name).collect();
     let conflict = match &ins.on {

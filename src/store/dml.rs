@@ -13,7 +13,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use lakefeed_core::{Error, QueryResult, Result, TableStore, WriteMode, WriteSpec};
 use serde_json::Value;
 
-use super::LocalStore;
+use super::{LocalStore, values};
 use crate::sql::{Insert, Session};
 
 /// Runs an INSERT: one commit; the result is one row, `inserted` and `skipped` (rows whose key was present).
@@ -50,7 +50,28 @@ pub(super) async fn insert(
             }
         }
     };
-    let source = session.run_source(ins.source, params).await?;
+    let fast = values::literal_rows(&ins.source, params)
+        .filter(|rows| rows.iter().all(|r| r.len() == targets.len()))
+        .and_then(|rows| values::batch(&schema, &targets, &rows).ok());
+    let batches = match fast {
+        Some(batch) => vec![batch],
+        None => planned(session, ins.source, params, &schema, &targets).await?,
+    };
+    let mut writer = store.writer(&table, schema.clone(), spec).await?;
+    let written = writer.write(batches).await?;
+    writer.finish().await?;
+    counts(written.rows, written.present)
+}
+
+/// The source planned and run by DataFusion, in the table's schema.
+async fn planned(
+    session: &Session,
+    source: Box<datafusion::sql::sqlparser::ast::Query>,
+    params: &[Value],
+    schema: &SchemaRef,
+    targets: &[String],
+) -> Result<Vec<RecordBatch>> {
+    let source = session.run_source(source, params).await?;
     if source.schema().fields().len() != targets.len() {
         return Err(Error::query(format!(
             "INSERT has {} values per row for {} target columns",
@@ -58,16 +79,12 @@ pub(super) async fn insert(
             targets.len()
         )));
     }
-    let batches = source
+    source
         .batches()
         .iter()
         .filter(|b| b.num_rows() > 0)
-        .map(|b| stored_batch(&schema, &targets, b))
-        .collect::<Result<Vec<_>>>()?;
-    let mut writer = store.writer(&table, schema.clone(), spec).await?;
-    let written = writer.write(batches).await?;
-    writer.finish().await?;
-    counts(written.rows, written.present)
+        .map(|b| stored_batch(schema, targets, b))
+        .collect()
 }
 
 /// The table column each source column goes to.

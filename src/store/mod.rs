@@ -10,6 +10,7 @@ mod keys;
 pub(crate) mod lance_error;
 mod local;
 mod lock;
+mod values;
 mod writer;
 
 use std::future::Future;
