@@ -11,67 +11,24 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod common;
+#[allow(dead_code)]
+#[path = "../tests/common/serve.rs"]
+mod serve;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-use jsonwebtoken::{EncodingKey, Header, encode};
 use lakefeed::arrow::array::RecordBatch;
 use lakefeed::{Client, IngestData, IngestOptions, WritePath};
 use serde_json::json;
 
 use common::column_data;
+use serve::Server;
 
-const SECRET: &str = "bench-secret-0123456789";
 const QUERY: &str = "SELECT id, text FROM media WHERE text LIKE $1 ORDER BY id LIMIT 10";
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(root: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lakefeed"))
-            .arg("--store")
-            .arg(root)
-            .args(["serve", "--listen", "127.0.0.1:0", "--jwt-secret", SECRET])
-            .args(["--max-body-mb", "256"])
-            .env("LAKEFEED_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("lakefeed serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("address");
-        let url = line.trim().trim_start_matches("listening on ").to_string();
-        Self { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
 fn token() -> String {
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        + 24 * 3600;
-    encode(
-        &Header::default(),
-        &json!({"OrgID": "bench", "exp": exp}),
-        &EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .expect("token")
+    serve::token("bench", json!({}))
 }
 
 /// Where rows go in one measurement.
@@ -174,7 +131,7 @@ fn main() {
     let repeats = args.get(2).copied().unwrap_or(3);
     let queries = args.get(3).copied().unwrap_or(200);
     let scratch = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(&scratch.path().join("root"));
+    let server = Server::start(&scratch.path().join("root"), &["--max-body-mb", "256"]);
     let files = common::fixtures().join("files").display().to_string();
     let targets = [
         Target::Local,

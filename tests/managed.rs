@@ -172,22 +172,10 @@ fn the_cli_reaches_a_service_with_api_url() {
         "rows.jsonl",
         "{\"id\": \"a\", \"n\": 1}\n{\"id\": \"b\", \"n\": 2}\n",
     );
-    crate::common::ok(cli(&[
-        "ingest",
-        "nums",
-        "--rows",
-        &rows.display().to_string(),
-        "--key",
-        "id",
-    ]));
-    crate::common::ok(cli(&[
-        "ingest",
-        "nums",
-        "--rows",
-        &rows.display().to_string(),
-        "--key",
-        "id",
-    ]));
+    for _ in 0..2 {
+        let rows = rows.display().to_string();
+        crate::common::ok(cli(&["ingest", "nums", "--rows", &rows, "--key", "id"]));
+    }
     let manifest = crate::common::write(
         d.path(),
         "m.yaml",

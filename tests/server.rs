@@ -1,76 +1,14 @@
 //! `lakefeed serve` (§8): a real server on loopback, driven by the seed's own Python client (`deeplake==4.5.5`,
 //! `deeplake.managed.Client`) and by raw HTTP for the error paths.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use jsonwebtoken::{EncodingKey, Header, encode};
 use serde_json::{Value, json};
 
+pub use crate::common::serve::{Server, token};
 use crate::common::{lakefeed, ok, python, tmp, write};
-
-const SECRET: &str = "a-test-secret-of-some-length";
-
-/// A `lakefeed serve` process, stopped with SIGTERM when dropped.
-pub struct Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-}
-
-impl Server {
-    /// Starts a server over the stores under `root` with `extra` arguments.
-    pub fn start(root: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lakefeed"))
-            .arg("--store")
-            .arg(root)
-            .args(["serve", "--listen", "127.0.0.1:0", "--jwt-secret", SECRET])
-            .args(extra)
-            .env("LAKEFEED_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("lakefeed serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("no address: {line}"))
-            .to_string();
-        Self { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-/// A token for `org` (the seed's `OrgID` claim), valid for an hour, with any `extra` claims.
-pub fn token(org: &str, extra: Value) -> String {
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 3600;
-    let mut claims = json!({"OrgID": org, "exp": exp, "UserID": "tester"});
-    if let (Some(c), Some(e)) = (claims.as_object_mut(), extra.as_object()) {
-        c.extend(e.clone());
-    }
-    encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .unwrap()
-}
 
 /// Runs a Python script with `args`; returns its JSON output.
 fn py(script: &str, args: &[&str]) -> Value {
@@ -303,23 +241,8 @@ fn public_key_tokens_rs256_and_es256_are_verified() {
             EncodingKey::from_rsa_pem(&private).unwrap()
         };
         let good = encode(&Header::new(alg), &claims, &key).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lakefeed"))
-            .arg("--store")
-            .arg(&root)
-            .args(["serve", "--listen", "127.0.0.1:0", "--jwt-public-key"])
-            .arg(&public)
-            .env("LAKEFEED_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let server = Server {
-            child,
-            url: line.trim().trim_start_matches("listening on ").to_string(),
-        };
+        let public = public.display().to_string();
+        let server = Server::launch(&root, &["--jwt-public-key", &public]);
         let hs = token("org9", json!({}));
         let out = py(
             r#"
