@@ -183,7 +183,9 @@ fn missing_file_unknown_table_bad_sql_and_param_count_fail_cleanly() {
         &["query", "SELECT id FROM t", "--param", "1"],
     ));
     assert!(err.contains("0 parameters"), "{err}");
-    let err = fails(lakefeed(&store, &["query", "DELETE FROM t"]));
+    let err = fails(lakefeed(&store, &["query", "UPDATE t SET id = 'x'"]));
+    assert!(err.contains("not supported"), "{err}");
+    let err = fails(lakefeed(&store, &["query", "DROP TABLE t"]));
     assert!(err.contains("not supported"), "{err}");
     assert_eq!(count(&store, "t"), 3);
 }

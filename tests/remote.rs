@@ -127,6 +127,13 @@ fn files_and_coco_through_the_service_equal_a_local_ingest() {
     assert_eq!(json!(n), texts[0][0]);
     assert!(remote.list_tables().unwrap().contains(&"media".to_string()));
     remote.optimize("media").unwrap();
+    // The Arrow endpoints check the token like the seed's: another workspace's token reads nothing.
+    let elsewhere = token("org1", json!({"workspaces": ["other"]}));
+    let c = Client::managed(&elsewhere, "arrow", Some(&server.url)).unwrap();
+    let e = c.open_table("media").unwrap_err();
+    assert_eq!(e.class(), lakefeed::ErrorClass::Auth, "{e}");
+    let other_org = Client::managed(&token("org2", json!({})), "arrow", Some(&server.url)).unwrap();
+    assert!(other_org.open_table("media").unwrap_err().is_not_found());
 }
 
 fn docs(n: usize, tag: &str) -> IngestData {
@@ -158,6 +165,14 @@ fn overwrites_replace_in_one_commit_and_keys_upsert_through_the_service() {
     assert_eq!(r.rows().unwrap().len(), 5);
     // The staging table is gone, and was never listed.
     assert_eq!(c.list_tables().unwrap(), ["t"]);
+    // A column the table lacks is added (PATCH with the new fields), earlier rows read null in it.
+    let more = IngestData::from_dict(json!({"id": ["b9"], "n": [9], "tag": ["new"]})).unwrap();
+    c.ingest("t", more, &keyed(WriteMode::Append)).unwrap();
+    let r = c
+        .query("SELECT count(tag) AS tagged, count(*) AS n FROM t", &[])
+        .unwrap();
+    assert_eq!(r.rows().unwrap(), vec![vec![json!(1), json!(6)]]);
+    c.query("DELETE FROM t WHERE id = 'b9'", &[]).unwrap();
     for path in [WritePath::Arrow, WritePath::Insert] {
         let c = managed(&server, "ws", path);
         let data = IngestData::from_dict(json!({"id": ["b0", "z"], "n": [100, 7]})).unwrap();
