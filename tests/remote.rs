@@ -327,3 +327,47 @@ fn insert_and_delete_statements_write_through_the_store() {
         "nothing written by the refusals"
     );
 }
+
+/// An overwrite's staging table exists only while it is written: one dropped without `finish` is removed, and
+/// the table keeps its rows.
+#[test]
+fn an_abandoned_overwrite_leaves_no_staging_table() {
+    use lakefeed::{TableStore, WriteSpec};
+    let d = tmp();
+    let root = d.path().join("root");
+    let server = Server::start(&root, &[]);
+    let c = managed(&server, "ws", WritePath::Arrow);
+    c.ingest("t", docs(3, "a"), &IngestOptions::default())
+        .unwrap();
+    let stages = || -> Vec<String> {
+        std::fs::read_dir(root.join("org1").join("ws"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("_lakefeed_stage"))
+            .collect()
+    };
+    let url = server.url.clone();
+    let staged = lakefeed::store::block_on(async move {
+        let store =
+            lakefeed::RemoteStore::connect(&token("org1", json!({})), "ws", Some(&url)).await?;
+        let schema = store.table_schema("t").await?.expect("t");
+        let spec = WriteSpec {
+            mode: WriteMode::Overwrite,
+            ..Default::default()
+        };
+        let mut w = store.writer("t", schema.clone(), spec).await?;
+        w.write(vec![lakefeed::arrow::array::RecordBatch::new_empty(schema)])
+            .await?;
+        Ok(w)
+    })
+    .unwrap();
+    assert_eq!(stages().len(), 1, "the overwrite writes into a stage");
+    drop(staged);
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        stages().is_empty()
+    });
+    assert!(gone, "the stage is dropped: {:?}", stages());
+    assert_eq!(c.open_table("t").unwrap().count().unwrap(), 3);
+}

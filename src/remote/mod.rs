@@ -562,7 +562,8 @@ impl TableWriter for RemoteWriter {
             .store
             .api
             .ws_path(&format!("/tables/{}/replace", self.table));
-        self.store
+        let replaced = self
+            .store
             .api
             .json(
                 Method::POST,
@@ -570,7 +571,25 @@ impl TableWriter for RemoteWriter {
                 Payload::Json(json!({"from": stage})),
                 None,
             )
-            .await
-            .map(|_| ())
+            .await;
+        if replaced.is_ok() {
+            // The server dropped the stage.
+            self.stage = None;
+        }
+        replaced.map(|_| ())
+    }
+}
+
+impl Drop for RemoteWriter {
+    /// An overwrite abandoned (or failed) leaves the table as it was; its staging table is dropped.
+    fn drop(&mut self) {
+        if let Some(stage) = self.stage.take() {
+            let store = self.store.clone();
+            crate::store::spawn_detached(async move {
+                if let Err(e) = store.drop_table(&stage, true).await {
+                    tracing::warn!(stage, error = %e, "cannot drop an abandoned staging table");
+                }
+            });
+        }
     }
 }

@@ -80,6 +80,16 @@ pub fn block_on<T: Send + 'static>(
         .map_err(|e| Error::Other(format!("a store task failed: {e}")))?
 }
 
+/// Starts `fut` on lakefeed's I/O runtime without waiting for it: best-effort clean-ups from `Drop`.
+pub(crate) fn spawn_detached(fut: impl Future<Output = ()> + Send + 'static) {
+    match runtime() {
+        Ok(rt) => {
+            rt.spawn(fut);
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot run a clean-up"),
+    }
+}
+
 /// A blocking handle on any [`TableStore`]. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
