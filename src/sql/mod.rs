@@ -167,14 +167,13 @@ impl Session {
                 .register_table(table_ref, Arc::new(adapter))
                 .map_err(df_error("cannot register a table"))?;
         }
-        let plan = self
-            .ctx
-            .state()
+        // The tables registered above are in the catalog this state shares with the context.
+        let plan = state
             .statement_to_plan(stmt)
             .await
             .map_err(df_error("cannot plan the statement"))?;
         let wanted = params::check_count(&plan, params.len())?;
-        let mut df = DataFrame::new(self.ctx.state(), plan);
+        let mut df = DataFrame::new(state.clone(), plan);
         if wanted > 0 {
             let values = params.iter().map(to_scalar).collect::<Result<Vec<_>>>()?;
             df = df
@@ -182,7 +181,7 @@ impl Session {
                 .map_err(df_error("cannot bind the parameters"))?;
         }
         let plan = search::prepare(df.into_unoptimized_plan(), &self.conn).await?;
-        let df = DataFrame::new(self.ctx.state(), plan);
+        let df = DataFrame::new(state, plan);
         let schema = df.schema().inner().clone();
         let batches = df
             .collect()
