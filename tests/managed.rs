@@ -74,7 +74,8 @@ fn the_org_comes_from_me_and_5xx_are_retried() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
-    let h = hits.clone();
+    let queries = Arc::new(AtomicUsize::new(0));
+    let (h, q) = (hits.clone(), queries.clone());
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -91,6 +92,9 @@ fn the_org_comes_from_me_and_5xx_are_retried() {
                     "200 OK",
                     r#"{"organizations": ["org-from-me"]}"#.to_string(),
                 )
+            } else if line.contains("/tables/query") {
+                q.fetch_add(1, Ordering::SeqCst);
+                ("502 Bad Gateway", r#"{"error": "upstream"}"#.to_string())
             } else if h.fetch_add(1, Ordering::SeqCst) < 2 {
                 (
                     "503 Service Unavailable",
@@ -116,6 +120,20 @@ fn the_org_comes_from_me_and_5xx_are_retried() {
         hits.load(Ordering::SeqCst),
         3,
         "two 503s retried, then success"
+    );
+    // A 502 may come after the statement ran: a write is not sent again (it could be applied twice), a read is.
+    let e = c.query("INSERT INTO t VALUES (1)", &[]).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    assert_eq!(
+        queries.load(Ordering::SeqCst),
+        1,
+        "the INSERT was sent once"
+    );
+    c.query("SELECT 1", &[]).unwrap_err();
+    assert_eq!(
+        queries.load(Ordering::SeqCst),
+        5,
+        "the SELECT was tried four times"
     );
 }
 

@@ -287,7 +287,8 @@ fn insert_and_delete_statements_write_through_the_store() {
         "a is present: one inserted, one skipped"
     );
     counts(
-        "INSERT INTO t (id, n) VALUES ('d', 2 + 3) ON CONFLICT (id) DO UPDATE SET n = EXCLUDED.n",
+        "INSERT INTO t (id, img, v, n) VALUES ('d', NULL, NULL, 2 + 3) ON CONFLICT (id) \
+         DO UPDATE SET img = EXCLUDED.img, v = EXCLUDED.v, n = EXCLUDED.n",
         &[],
     );
     counts(
@@ -317,6 +318,9 @@ fn insert_and_delete_statements_write_through_the_store() {
         "INSERT INTO t (id, v) VALUES ('e', ARRAY[1, 2, 3]::FLOAT4[])",
         "INSERT INTO t (id, nope) VALUES ('e', 1)",
         "INSERT INTO t (id, n) VALUES ('a', 1) ON CONFLICT (id) DO UPDATE SET n = 5",
+        "INSERT INTO t (id, n) VALUES ('a', 1) ON CONFLICT (id) DO UPDATE SET n = EXCLUDED.n",
+        "INSERT INTO t (id, n) VALUES ('e', 9223372036854775808)",
+        "INSERT INTO t (id, n) VALUES ('e', 1e20)",
         "INSERT INTO missing VALUES ('e')",
     ] {
         assert!(c.query(bad, &[]).is_err(), "{bad}");
@@ -370,4 +374,28 @@ fn an_abandoned_overwrite_leaves_no_staging_table() {
     });
     assert!(gone, "the stage is dropped: {:?}", stages());
     assert_eq!(c.open_table("t").unwrap().count().unwrap(), 3);
+}
+
+/// A server's result limit stops a query (and an `INSERT … SELECT`) as soon as it is passed.
+#[test]
+fn the_result_limit_stops_big_queries() {
+    let d = tmp();
+    let server = Server::start(&d.path().join("root"), &["--max-result-rows", "2"]);
+    let c = managed(&server, "ws", WritePath::Arrow);
+    c.ingest("t", docs(3, "a"), &IngestOptions::default())
+        .unwrap();
+    let e = c.query("SELECT id FROM t", &[]).unwrap_err();
+    assert!(e.to_string().contains("limit"), "{e}");
+    assert_eq!(
+        c.query("SELECT id FROM t LIMIT 2", &[])
+            .unwrap()
+            .row_count(),
+        2
+    );
+    let e = c
+        .query("INSERT INTO t (id, n) SELECT id || 'x', n FROM t", &[])
+        .unwrap_err();
+    assert!(e.to_string().contains("limit"), "{e}");
+    // Streamed reads are not results held in memory: they have no such limit.
+    assert_eq!(c.open_table("t").unwrap().batches(1).unwrap().count(), 3);
 }

@@ -266,9 +266,12 @@ pub fn build_array(
 
 fn as_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        // A whole float within i64's range (2^63 itself is not: `as` would saturate it silently).
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= -(2f64.powi(63)) && *f < 2f64.powi(63))
+                .map(|f| f as i64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         Value::Bool(b) => Some(i64::from(*b)),
         _ => None,
@@ -327,6 +330,14 @@ mod tests {
         );
         assert_eq!(infer(&[json!(true)]).unwrap(), LogicalType::Bool);
         assert_eq!(infer(&[json!({"a": 1})]).unwrap(), LogicalType::Json);
+    }
+
+    #[test]
+    fn integers_out_of_range_are_errors_not_clamped() {
+        let int = |v: Value| build_array("c", LogicalType::Int64, &DataType::Int64, &[&v], 0);
+        assert!(int(json!(1e20)).is_err());
+        assert!(int(json!(9_223_372_036_854_775_808.0_f64)).is_err());
+        assert!(int(json!(-4.0)).is_ok());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use lakefeed_core::{Result, TableStore};
 use serde_json::{Map, Value, json};
 
-use crate::remote::{Api, Payload, RemoteStore, WritePath};
+use crate::remote::{Api, Call, Payload, RemoteStore, WritePath};
 use crate::store::block_on;
 
 pub use crate::remote::DEFAULT_API_URL;
@@ -69,7 +69,10 @@ impl ManagedClient {
         params: &[Value],
     ) -> Result<(Vec<String>, Vec<Vec<Value>>)> {
         let (s, sql, params) = (self.store.clone(), sql.to_string(), params.to_vec());
-        block_on(async move { s.query_json(&sql, &params).await })
+        block_on(async move {
+            let idempotent = crate::remote::reads_only(&sql);
+            s.query_json(&sql, &params, idempotent).await
+        })
     }
 
     /// The workspace's table names.
@@ -91,9 +94,14 @@ impl ManagedClient {
         let api: Api = self.store.api().clone();
         block_on(async move {
             let path = api.ws_path("/tables");
-            api.json(reqwest::Method::POST, &path, Payload::Json(body), None)
-                .await
-                .map(|_| ())
+            api.json(
+                reqwest::Method::POST,
+                &path,
+                Payload::Json(body),
+                Call::default(),
+            )
+            .await
+            .map(|_| ())
         })
     }
 

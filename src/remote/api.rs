@@ -16,6 +16,9 @@ pub const DEFAULT_API_URL: &str = "https://api.deeplake.ai";
 /// Attempts at one request while the failure is retryable.
 const ATTEMPTS: u32 = 4;
 
+/// The limit of a request whose answer is read whole, unless the call gives its own.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// What a request carries.
 #[derive(Debug, Clone)]
 pub(crate) enum Payload {
@@ -46,9 +49,11 @@ impl Api {
                 "Token required: pass a token or set DEEPLAKE_API_KEY".into(),
             ));
         }
+        // No whole-request timeout on the client: a streamed scan may rightly last hours. A read that waits
+        // five minutes fails; each request read whole gets its own limit (`REQUEST_TIMEOUT`).
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(300))
+            .read_timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|e| Error::Other(format!("cannot make an HTTP client: {e}")))?;
         let mut api = Self {
@@ -85,7 +90,7 @@ impl Api {
 
     async fn org_from_me(&self) -> Result<String> {
         let me = self
-            .json(reqwest::Method::GET, "/me", Payload::Empty, None)
+            .json(reqwest::Method::GET, "/me", Payload::Empty, Call::SAFE)
             .await?;
         me.get("organizations")
             .and_then(Value::as_array)
@@ -120,57 +125,69 @@ impl Api {
         method: reqwest::Method,
         path: &str,
         payload: Payload,
-        timeout: Option<Duration>,
+        call: Call,
     ) -> Result<Value> {
-        let bytes = self.bytes(method, path, payload, timeout).await?;
-        Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        let bytes = self.bytes(method, path, payload, call).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::Http {
+            status: 200,
+            message: format!(
+                "{path}: the service's answer is not JSON ({e}): {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ),
+        })
     }
 
-    /// A request answered with bytes read whole, retried while the failure is retryable.
+    /// A request answered with bytes read whole, retried as [`Call`] says.
     pub async fn bytes(
         &self,
         method: reqwest::Method,
         path: &str,
         payload: Payload,
-        timeout: Option<Duration>,
+        call: Call,
     ) -> Result<Bytes> {
-        self.retrying(path, || async {
+        let idempotent = call.idempotent || is_idempotent(&method);
+        let timeout = call.timeout.unwrap_or(REQUEST_TIMEOUT);
+        self.retrying(path, idempotent, || async {
             let resp = self
-                .once(method.clone(), path, payload.clone(), timeout)
+                .once(method.clone(), path, payload.clone(), Some(timeout))
                 .await?;
-            resp.bytes().await.map_err(network)
+            resp.bytes()
+                .await
+                .map_err(|e| Failed::maybe_applied(network(e)))
         })
         .await
     }
 
-    /// A request whose successful response is returned unread (for streamed bodies); only sending it is
-    /// retried.
-    pub async fn response(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        payload: Payload,
-    ) -> Result<reqwest::Response> {
-        self.retrying(path, || {
-            self.once(method.clone(), path, payload.clone(), None)
+    /// A GET whose successful response is returned unread (for streamed bodies); only sending it is retried.
+    pub async fn stream(&self, path: &str) -> Result<reqwest::Response> {
+        self.retrying(path, true, || {
+            self.once(reqwest::Method::GET, path, Payload::Empty, None)
         })
         .await
     }
 
-    async fn retrying<T, F, Fut>(&self, path: &str, mut f: F) -> Result<T>
+    /// Runs `f` until it succeeds, fails for good, or runs out of attempts. A failure is tried again when it
+    /// is retryable and either the request is idempotent or it surely had no effect.
+    async fn retrying<T, F, Fut>(&self, path: &str, idempotent: bool, mut f: F) -> Result<T>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T>>,
+        Fut: std::future::Future<Output = std::result::Result<T, Failed>>,
     {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match f().await {
-                Err(e) if e.is_retryable() && attempt < ATTEMPTS => {
-                    tracing::debug!(path, attempt, error = %e, "retrying");
+                Ok(v) => return Ok(v),
+                Err(Failed { error, unapplied })
+                    if error.is_retryable() && (idempotent || unapplied) && attempt < ATTEMPTS =>
+                {
+                    tracing::debug!(path, attempt, error = %error, "retrying");
                     tokio::time::sleep(back_off(attempt)).await;
                 }
-                other => return other,
+                Err(f) => return Err(f.error),
             }
         }
     }
@@ -182,7 +199,7 @@ impl Api {
         path: &str,
         payload: Payload,
         timeout: Option<Duration>,
-    ) -> Result<reqwest::Response> {
+    ) -> std::result::Result<reqwest::Response, Failed> {
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.url))
@@ -201,13 +218,65 @@ impl Api {
         if let Some(t) = timeout {
             req = req.timeout(t);
         }
-        let resp = req.send().await.map_err(network)?;
+        let resp = req.send().await.map_err(|e| Failed {
+            // No connection was made: the server never saw the request.
+            unapplied: e.is_connect(),
+            error: network(e),
+        })?;
         let status = resp.status().as_u16();
         if status < 400 {
             return Ok(resp);
         }
-        let text = resp.text().await.map_err(network)?;
-        Err(status_error(status, path, &text))
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| Failed::maybe_applied(network(e)))?;
+        Err(Failed {
+            // 429 and 503 say the request was not taken (lakefeed serve answers 503 to a lost commit race).
+            unapplied: status == 429 || status == 503,
+            error: status_error(status, path, &text),
+        })
+    }
+}
+
+/// How a request may be retried, and its time limit.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Call {
+    /// The request's time limit (default five minutes).
+    pub timeout: Option<Duration>,
+    /// Sending it twice does what sending it once does (a read, a keyed write), so it is retried after any
+    /// retryable failure. Otherwise it is retried only when it surely had no effect: 429, 503, no connection.
+    /// GET and DELETE are always idempotent.
+    pub idempotent: bool,
+}
+
+impl Call {
+    /// An idempotent request with the default time limit.
+    pub const SAFE: Self = Self {
+        timeout: None,
+        idempotent: true,
+    };
+}
+
+fn is_idempotent(method: &reqwest::Method) -> bool {
+    matches!(
+        *method,
+        reqwest::Method::GET | reqwest::Method::DELETE | reqwest::Method::HEAD
+    )
+}
+
+/// A failed attempt, and whether the server surely did not act on it.
+struct Failed {
+    error: Error,
+    unapplied: bool,
+}
+
+impl Failed {
+    fn maybe_applied(error: Error) -> Self {
+        Self {
+            error,
+            unapplied: false,
+        }
     }
 }
 
@@ -222,6 +291,10 @@ fn status_error(status: u16, path: &str, text: &str) -> Error {
         .get("error")
         .and_then(Value::as_str)
         .map_or_else(|| text.chars().take(300).collect(), str::to_string);
+    // lakefeed serve names a table error (a bad column, a type clash) in `code`: it keeps its class.
+    if json.get("code").and_then(Value::as_str) == Some("TABLE_ERROR") {
+        return Error::Table(message);
+    }
     match status {
         401 => Error::Http {
             status,

@@ -15,6 +15,8 @@ use serde_json::Value;
 const MAX_ROWS: usize = 1000;
 /// Parameter and literal bytes per statement at most (about; a single larger row goes alone).
 const MAX_BYTES: usize = 8 << 20;
+/// Parameters per statement at most (PostgreSQL's protocol allows 65,535).
+const MAX_PARAMS: usize = 30_000;
 
 /// One statement and its parameters.
 pub(crate) type Insert = (String, Vec<Value>);
@@ -45,7 +47,10 @@ pub(crate) fn statements(
     let mut out = Vec::new();
     let (mut sql, mut params, mut rows, mut bytes) = (head.clone(), Vec::new(), 0usize, 0usize);
     for row in 0..batch.num_rows() {
-        if rows > 0 && (rows >= MAX_ROWS || bytes >= MAX_BYTES) {
+        let full = rows >= MAX_ROWS
+            || bytes >= MAX_BYTES
+            || params.len() + batch.num_columns() > MAX_PARAMS;
+        if rows > 0 && full {
             out.push((format!("{sql}{tail}"), std::mem::take(&mut params)));
             (sql, rows, bytes) = (head.clone(), 0, 0);
         }

@@ -26,7 +26,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 pub use api::DEFAULT_API_URL;
-pub(crate) use api::{Api, Payload};
+pub(crate) use api::{Api, Call, Payload};
 pub use rows::{json_result, sql_field};
 
 use crate::ipc;
@@ -118,19 +118,25 @@ impl RemoteStore {
         body
     }
 
-    /// The seed's query call: `(columns, rows)` as JSON.
+    /// The seed's query call: `(columns, rows)` as JSON. `idempotent`: running it twice does what running it
+    /// once does (then it is retried after any retryable failure).
     pub(crate) async fn query_json(
         &self,
         sql: &str,
         params: &[Value],
+        idempotent: bool,
     ) -> Result<(Vec<String>, Vec<Vec<Value>>)> {
+        let call = Call {
+            timeout: Some(self.query_timeout + Duration::from_secs(5)),
+            idempotent,
+        };
         let resp = self
             .api
             .json(
                 Method::POST,
                 &self.api.ws_path("/tables/query"),
                 Payload::Json(self.query_body(sql, params)),
-                Some(self.query_timeout + Duration::from_secs(5)),
+                call,
             )
             .await?;
         let columns = resp
@@ -164,6 +170,8 @@ impl RemoteStore {
         spec: &WriteSpec,
     ) -> Result<Written> {
         let mut total = Written::default();
+        // A keyed write may be sent again: rows already there are skipped.
+        let keyed = !spec.key.is_empty();
         if self.arrow_writes {
             let key = spec.key.join(",");
             let mode = match spec.mode {
@@ -181,10 +189,15 @@ impl RemoteStore {
                     continue;
                 };
                 let body = Bytes::from(ipc::encode(&schema, &chunk)?);
+                let call = Call {
+                    timeout: None,
+                    idempotent: keyed,
+                };
                 let r = self
                     .api
-                    .json(Method::POST, &path, Payload::Arrow(body), None)
-                    .await?;
+                    .json(Method::POST, &path, Payload::Arrow(body), call)
+                    .await
+                    .map_err(|e| partly_written(e, &total, keyed))?;
                 total.rows += r.get("inserted").and_then(Value::as_u64).unwrap_or(0);
                 total.present += r.get("skipped").and_then(Value::as_u64).unwrap_or(0);
             }
@@ -193,7 +206,10 @@ impl RemoteStore {
         for b in batches {
             for (sql, params) in insert::statements(table, b, spec)? {
                 let rows_sent = sql.matches("), (").count() as u64 + 1;
-                let (cols, rows) = self.query_json(&sql, &params).await?;
+                let (cols, rows) = self
+                    .query_json(&sql, &params, keyed)
+                    .await
+                    .map_err(|e| partly_written(e, &total, keyed))?;
                 // lakefeed serve answers with the counts; another service's INSERT returns no rows.
                 let count = |name: &str| {
                     let i = cols.iter().position(|c| c == name)?;
@@ -210,6 +226,32 @@ impl RemoteStore {
         }
         Ok(total)
     }
+}
+
+/// A failure after some requests of one write committed: not retryable when sending the write again would
+/// add those rows twice (an unkeyed write), since a write is retried whole.
+fn partly_written(e: Error, done: &Written, keyed: bool) -> Error {
+    if keyed || done.rows + done.present == 0 || !e.is_retryable() {
+        return e;
+    }
+    Error::Ingest(format!(
+        "{} rows of this write were committed before it failed, so it is not retried (the rows would be \
+         written twice): {}",
+        done.rows,
+        e.chain()
+    ))
+}
+
+/// Whether SQL only reads (its first word is SELECT, EXPLAIN, SHOW or VALUES).
+pub(crate) fn reads_only(sql: &str) -> bool {
+    let word: String = sql
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    ["SELECT", "EXPLAIN", "SHOW", "VALUES"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
 }
 
 pub(crate) fn url_escape(s: &str) -> String {
@@ -252,7 +294,7 @@ impl TableStore for RemoteStore {
                 Method::GET,
                 &self.api.ws_path("/tables"),
                 Payload::Empty,
-                None,
+                Call::SAFE,
             )
             .await?;
         let mut names: Vec<String> = resp
@@ -276,7 +318,7 @@ impl TableStore for RemoteStore {
             let path = format!("{}?limit=0", self.arrow_path(table));
             return match self
                 .api
-                .bytes(Method::GET, &path, Payload::Empty, None)
+                .bytes(Method::GET, &path, Payload::Empty, Call::SAFE)
                 .await
             {
                 Ok(bytes) => Ok(Some(ipc::decode(&bytes)?.0)),
@@ -289,6 +331,7 @@ impl TableStore for RemoteStore {
                 "SELECT column_name, data_type FROM information_schema.columns \
                  WHERE table_name = $1 ORDER BY ordinal_position",
                 &[json!(table)],
+                true,
             )
             .await?;
         if rows.is_empty() {
@@ -306,49 +349,45 @@ impl TableStore for RemoteStore {
 
     async fn create_table(&self, table: &str, schema: SchemaRef) -> Result<()> {
         validate_table_name(table)?;
-        let exists = |e: Error| match e {
-            Error::Table(_) => Error::TableExists(table.to_string()),
-            e => e,
-        };
-        if self.arrow {
+        let created = if self.arrow {
             let body = Bytes::from(ipc::encode(&schema, &[])?);
-            return self
-                .api
+            self.api
                 .json(
                     Method::PUT,
                     &self.arrow_path(table),
                     Payload::Arrow(body),
-                    None,
+                    Call::default(),
                 )
                 .await
-                .map(|_| ())
-                .map_err(exists);
+        } else {
+            // The seed's create: column → SQL type, sorted by name.
+            let mut cols: Vec<(String, String)> = schema
+                .fields()
+                .iter()
+                .map(|f| {
+                    let t = LogicalType::of_field(f).map_or("TEXT", LogicalType::sql_type);
+                    (f.name().clone(), t.to_string())
+                })
+                .collect();
+            cols.sort();
+            let mut body = json!({"table_name": table});
+            if !cols.is_empty() {
+                body["table_schema"] =
+                    Value::Object(cols.into_iter().map(|(c, t)| (c, json!(t))).collect());
+            }
+            let path = self.api.ws_path("/tables");
+            self.api
+                .json(Method::POST, &path, Payload::Json(body), Call::default())
+                .await
+        };
+        match created {
+            Ok(_) => Ok(()),
+            // A 409 (or another TableError) for a table that is there now: someone created it first.
+            Err(Error::Table(_)) if self.table_schema(table).await?.is_some() => {
+                Err(Error::TableExists(table.to_string()))
+            }
+            Err(e) => Err(e),
         }
-        // The seed's create: column → SQL type, sorted by name.
-        let mut cols: Vec<(String, String)> = schema
-            .fields()
-            .iter()
-            .map(|f| {
-                let t = LogicalType::of_field(f).map_or("TEXT", LogicalType::sql_type);
-                (f.name().clone(), t.to_string())
-            })
-            .collect();
-        cols.sort();
-        let mut body = json!({"table_name": table});
-        if !cols.is_empty() {
-            body["table_schema"] =
-                Value::Object(cols.into_iter().map(|(c, t)| (c, json!(t))).collect());
-        }
-        self.api
-            .json(
-                Method::POST,
-                &self.api.ws_path("/tables"),
-                Payload::Json(body),
-                None,
-            )
-            .await
-            .map(|_| ())
-            .map_err(exists)
     }
 
     async fn append(&self, table: &str, batches: Vec<RecordBatch>) -> Result<()> {
@@ -392,7 +431,7 @@ impl TableStore for RemoteStore {
                     Method::PATCH,
                     &self.arrow_path(table),
                     Payload::Arrow(body),
-                    None,
+                    Call::default(),
                 )
                 .await
                 .map(|_| ());
@@ -404,7 +443,8 @@ impl TableStore for RemoteStore {
                 quote_ident(table),
                 quote_ident(f.name())
             );
-            self.query_json(&sql, &[]).await?;
+            // IF NOT EXISTS: sending it twice is harmless.
+            self.query_json(&sql, &[], true).await?;
         }
         Ok(())
     }
@@ -414,7 +454,7 @@ impl TableStore for RemoteStore {
         let path = self.api.ws_path(&format!("/tables/{table}"));
         match self
             .api
-            .json(Method::DELETE, &path, Payload::Empty, None)
+            .json(Method::DELETE, &path, Payload::Empty, Call::SAFE)
             .await
         {
             Err(e) if if_exists && e.is_not_found() => Ok(()),
@@ -424,7 +464,7 @@ impl TableStore for RemoteStore {
 
     async fn delete_rows(&self, table: &str, predicate: &str) -> Result<()> {
         let sql = format!("DELETE FROM {} WHERE {predicate}", quote_ident(table));
-        match self.query_json(&sql, &[]).await {
+        match self.query_json(&sql, &[], true).await {
             Err(e) if e.is_not_found() => Ok(()),
             other => other.map(|_| ()),
         }
@@ -432,7 +472,7 @@ impl TableStore for RemoteStore {
 
     async fn count_rows(&self, table: &str) -> Result<u64> {
         let sql = format!("SELECT count(*) AS n FROM {}", quote_ident(table));
-        let (_, rows) = self.query_json(&sql, &[]).await?;
+        let (_, rows) = self.query_json(&sql, &[], true).await?;
         rows.first()
             .and_then(|r| r.first())
             .and_then(Value::as_u64)
@@ -469,13 +509,16 @@ impl TableStore for RemoteStore {
                     Method::POST,
                     &self.api.ws_path("/arrow/query"),
                     Payload::Json(self.query_body(sql, params)),
-                    Some(self.query_timeout + Duration::from_secs(5)),
+                    Call {
+                        timeout: Some(self.query_timeout + Duration::from_secs(5)),
+                        idempotent: reads_only(sql),
+                    },
                 )
                 .await?;
             let (schema, batches) = ipc::decode(&bytes)?;
             return Ok(QueryResult::new(schema, batches));
         }
-        let (columns, rows) = self.query_json(sql, params).await?;
+        let (columns, rows) = self.query_json(sql, params, reads_only(sql)).await?;
         json_result(columns, rows)
     }
 
@@ -486,7 +529,7 @@ impl TableStore for RemoteStore {
             quote_ident(table),
             quote_ident(column)
         );
-        self.query_json(&sql, &[]).await.map(|_| ())
+        self.query_json(&sql, &[], true).await.map(|_| ())
     }
 
     async fn optimize(&self, table: &str) -> Result<()> {
@@ -500,7 +543,7 @@ impl TableStore for RemoteStore {
         }
         let path = self.api.ws_path(&format!("/tables/{table}/optimize"));
         self.api
-            .json(Method::POST, &path, Payload::Empty, None)
+            .json(Method::POST, &path, Payload::Empty, Call::SAFE)
             .await
             .map(|_| ())
     }
@@ -546,11 +589,13 @@ impl TableWriter for RemoteWriter {
                 .await;
         }
         let stage = self.stage().await?;
-        let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
-        self.store
-            .write_rows(&stage, &batches, &WriteSpec::default())
-            .await?;
-        Ok(Written { rows, present: 0 })
+        // Keyed as the run is: a key seen twice in the run is written once, as the local writer does.
+        let spec = WriteSpec {
+            mode: WriteMode::Append,
+            key: self.spec.key.clone(),
+            unique: self.spec.unique,
+        };
+        self.store.write_rows(&stage, &batches, &spec).await
     }
 
     async fn finish(mut self: Box<Self>) -> Result<()> {
@@ -569,7 +614,7 @@ impl TableWriter for RemoteWriter {
                 Method::POST,
                 &path,
                 Payload::Json(json!({"from": stage})),
-                None,
+                Call::default(),
             )
             .await;
         if replaced.is_ok() {
@@ -585,7 +630,7 @@ impl Drop for RemoteWriter {
     fn drop(&mut self) {
         if let Some(stage) = self.stage.take() {
             let store = self.store.clone();
-            crate::store::spawn_detached(async move {
+            crate::store::clean_up(async move {
                 if let Err(e) = store.drop_table(&stage, true).await {
                     tracing::warn!(stage, error = %e, "cannot drop an abandoned staging table");
                 }

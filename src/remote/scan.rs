@@ -7,9 +7,8 @@ use arrow::ipc::reader::StreamDecoder;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use lakefeed_core::{BatchStream, Error, QueryResult, Result, ScanSpec};
-use reqwest::Method;
 
-use super::api::{Api, Payload};
+use super::api::Api;
 
 /// Streams `GET {path}?columns=…&filter=…&batch_size=…` as batches.
 pub(super) async fn arrow(api: &Api, path: &str, spec: &ScanSpec) -> Result<BatchStream> {
@@ -25,9 +24,7 @@ pub(super) async fn arrow(api: &Api, path: &str, spec: &ScanSpec) -> Result<Batc
         .map(|(k, v)| format!("{k}={}", super::url_escape(v)))
         .collect::<Vec<_>>()
         .join("&");
-    let resp = api
-        .response(Method::GET, &format!("{path}?{qs}"), Payload::Empty)
-        .await?;
+    let resp = api.stream(&format!("{path}?{qs}")).await?;
     let reading = Reading {
         body: resp.bytes_stream().boxed(),
         decoder: StreamDecoder::new(),

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use lakefeed_core::{Error, Result, validate_table_name};
 
-use crate::store::Store;
+use crate::store::{LocalStore, Store};
 
 pub use auth::{Caller, Verifier};
 
@@ -78,7 +78,10 @@ impl AppState {
         })?;
         validate_table_name(ws)
             .map_err(|_| Error::Workspace(format!("invalid workspace name '{ws}'")))?;
-        let store = Store::local(self.config.root.join(&caller.org).join(ws))?;
+        let dir = self.config.root.join(&caller.org).join(ws);
+        let max_rows = self.config.max_result_rows;
+        let local = crate::store::block_on(async move { LocalStore::open(dir).await })?;
+        let store = Store::new(Arc::new(local.with_max_result_rows(max_rows)));
         let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
         Ok(stores.entry(key).or_insert(store).clone())
     }

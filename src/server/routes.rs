@@ -223,6 +223,8 @@ async fn me(State(s): State<Shared>, headers: HeaderMap) -> Answer {
 
 async fn workspaces(State(s): State<Shared>, headers: HeaderMap) -> Answer {
     let c = caller(&s, &headers)?;
+    validate_table_name(&c.org)
+        .map_err(|_| Error::Auth(format!("the token's org id '{}' is not usable", c.org)))?;
     let dir = s.config.root.join(&c.org);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map(|d| {
@@ -328,7 +330,8 @@ pub(super) struct QueryRequest {
     timeout_ms: Option<u64>,
 }
 
-/// Runs a query in the caller's workspace within the time and row limits.
+/// Runs a query in the caller's workspace within the time and row limits (the store stops a result past
+/// `max_result_rows`). At the time limit the query's future is dropped, which stops its work.
 pub(super) async fn run_query(
     s: &Shared,
     c: Caller,
@@ -339,24 +342,22 @@ pub(super) async fn run_query(
     let timeout = req
         .timeout_ms
         .map_or(limit, |t| Duration::from_millis(t).min(limit));
-    let (st, max_rows) = (s.clone(), s.config.max_result_rows);
-    let work = blocking(move || {
-        let result = st.store(&c, &ws)?.query(&req.query, &req.params)?;
-        if result.row_count() > max_rows {
-            return Err(Error::query(format!(
-                "the result has {} rows, over the server's limit of {max_rows}; add a LIMIT",
-                result.row_count()
-            )));
-        }
-        Ok(result)
-    });
-    tokio::time::timeout(timeout, work).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "TIMEOUT",
-            format!("the query ran over {} ms", timeout.as_millis()),
-        )
-    })?
+    let st = s.clone();
+    let store = blocking(move || st.store(&c, &ws)).await?;
+    let work = async move { store.inner().query(&req.query, &req.params).await };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "TIMEOUT",
+                format!(
+                    "the query ran over {} ms and was stopped",
+                    timeout.as_millis()
+                ),
+            )
+        })?
+        .map_err(ApiError::from)
 }
 
 async fn query(

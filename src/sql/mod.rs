@@ -17,6 +17,7 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::context::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{CreateIndex, Statement as SqlStatement};
+use futures::StreamExt;
 use lakefeed_core::{Error, QueryResult, Result};
 use lancedb::table::datafusion::BaseTableAdapter;
 
@@ -71,6 +72,8 @@ pub fn session_state(config: SessionConfig) -> datafusion::execution::SessionSta
 pub struct Session {
     ctx: SessionContext,
     conn: lancedb::Connection,
+    /// A result with more rows is refused as soon as it passes this many (none: no limit).
+    pub max_rows: Option<usize>,
 }
 
 impl std::fmt::Debug for Session {
@@ -85,7 +88,11 @@ impl Session {
         let mut config = SessionConfig::new().with_information_schema(false);
         config.options_mut().sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
         let ctx = SessionContext::new_with_state(session_state(config));
-        Self { ctx, conn }
+        Self {
+            ctx,
+            conn,
+            max_rows: None,
+        }
     }
 
     /// A session over a local store's tables.
@@ -183,10 +190,21 @@ impl Session {
         let plan = search::prepare(df.into_unoptimized_plan(), &self.conn).await?;
         let df = DataFrame::new(state, plan);
         let schema = df.schema().inner().clone();
-        let batches = df
-            .collect()
+        let mut stream = df
+            .execute_stream()
             .await
             .map_err(df_error("the statement failed"))?;
+        let (mut batches, mut rows) = (Vec::new(), 0);
+        while let Some(b) = stream.next().await {
+            let b = b.map_err(df_error("the statement failed"))?;
+            rows += b.num_rows();
+            if let Some(max) = self.max_rows.filter(|m| rows > *m) {
+                return Err(Error::query(format!(
+                    "the result has more than {max} rows, the server's limit; add a LIMIT"
+                )));
+            }
+            batches.push(b);
+        }
         Ok(QueryResult::new(schema, batches))
     }
 }

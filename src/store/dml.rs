@@ -32,6 +32,21 @@ pub(super) async fn insert(
     let spec = match &ins.conflict {
         None => WriteSpec::default(),
         Some(c) => {
+            // DO UPDATE replaces the whole row, so it must be given every column (else the others would be
+            // nulled rather than kept).
+            let unset: Vec<&str> = schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .filter(|n| !targets.iter().any(|t| t == n))
+                .collect();
+            if c.replace && !unset.is_empty() {
+                return Err(Error::query(format!(
+                    "ON CONFLICT … DO UPDATE replaces whole rows here: insert every column of '{table}' \
+                     (missing: {})",
+                    unset.join(", ")
+                )));
+            }
             for k in &c.key {
                 if schema.field_with_name(k).is_err() {
                     return Err(Error::Table(format!(

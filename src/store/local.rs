@@ -30,6 +30,8 @@ use crate::sql::{Session, Statement};
 pub struct LocalStore {
     root: PathBuf,
     conn: Connection,
+    /// The most rows a query may return (a server's limit); the query stops as soon as it passes it.
+    max_result_rows: Option<usize>,
 }
 
 impl std::fmt::Debug for LocalStore {
@@ -58,7 +60,18 @@ impl LocalStore {
             .execute()
             .await
             .map_err(|e| from_lance_store(&format!("open {uri}"), e))?;
-        Ok(Self { root, conn })
+        Ok(Self {
+            root,
+            conn,
+            max_result_rows: None,
+        })
+    }
+
+    /// Limits the rows a query may return (and an `INSERT … SELECT` may read): past it the query stops with a
+    /// QueryError rather than collect more.
+    pub fn with_max_result_rows(mut self, rows: usize) -> Self {
+        self.max_result_rows = Some(rows);
+        self
     }
 
     /// The store directory.
@@ -243,7 +256,8 @@ impl TableStore for LocalStore {
     }
 
     async fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult> {
-        let session = Session::new(self.conn.clone());
+        let mut session = Session::new(self.conn.clone());
+        session.max_rows = self.max_result_rows;
         match session.parse(sql)? {
             Statement::CreateIndex {
                 table,

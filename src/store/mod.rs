@@ -80,13 +80,18 @@ pub fn block_on<T: Send + 'static>(
         .map_err(|e| Error::Other(format!("a store task failed: {e}")))?
 }
 
-/// Starts `fut` on lakefeed's I/O runtime without waiting for it: best-effort clean-ups from `Drop`.
-pub(crate) fn spawn_detached(fut: impl Future<Output = ()> + Send + 'static) {
-    match runtime() {
-        Ok(rt) => {
-            rt.spawn(fut);
-        }
-        Err(e) => tracing::warn!(error = %e, "cannot run a clean-up"),
+/// Runs a clean-up from `Drop`: waits for it (so it is done before the process can exit), or, on the I/O
+/// runtime's own threads where waiting could deadlock, starts it there.
+pub(crate) fn clean_up(fut: impl Future<Output = ()> + Send + 'static) {
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => return tracing::warn!(error = %e, "cannot run a clean-up"),
+    };
+    let on_io_thread = std::thread::current().name() == Some(IO_THREAD);
+    let in_async = tokio::runtime::Handle::try_current().is_ok();
+    let task = rt.spawn(fut);
+    if !on_io_thread && !in_async {
+        let _ = futures::executor::block_on(task);
     }
 }
 

@@ -95,6 +95,10 @@ fn number(s: &str) -> Option<Value> {
     if let Ok(i) = s.parse::<i64>() {
         return Some(Value::from(i));
     }
+    if !s.contains(['.', 'e', 'E']) {
+        // An integer past i64: planned (exactly, as a decimal) rather than rounded through f64.
+        return None;
+    }
     s.parse::<f64>()
         .ok()
         .and_then(Number::from_f64)
