@@ -160,7 +160,8 @@ fn counts(inserted: u64, skipped: u64) -> Result<QueryResult> {
     Ok(QueryResult::new(schema, vec![batch]))
 }
 
-/// Runs a DELETE (one commit). A missing table is a TableNotFound, as in SQL.
+/// Runs a DELETE (one commit); the result is the number of rows it deleted. A missing table is a
+/// TableNotFound, as in SQL.
 pub(super) async fn delete(
     store: &LocalStore,
     table: &str,
@@ -172,11 +173,13 @@ pub(super) async fn delete(
             "DELETE takes no parameters here; put the values in the predicate",
         ));
     }
-    let before = store.count_rows(table).await?;
-    store
-        .delete_rows(table, predicate.as_deref().unwrap_or("true"))
-        .await?;
-    let after = store.count_rows(table).await?;
+    let deleted = store
+        .open_table(table)
+        .await?
+        .delete(predicate.as_deref().unwrap_or("true"))
+        .await
+        .map_err(|e| super::lance_error::from_lance(table, "delete rows of", e))?
+        .num_deleted_rows;
     let schema = Arc::new(Schema::new(vec![Field::new(
         "deleted",
         DataType::Int64,
@@ -184,9 +187,7 @@ pub(super) async fn delete(
     )]));
     let batch = RecordBatch::try_new(
         schema.clone(),
-        vec![Arc::new(Int64Array::from(vec![
-            before.saturating_sub(after) as i64,
-        ]))],
+        vec![Arc::new(Int64Array::from(vec![deleted as i64]))],
     )?;
     Ok(QueryResult::new(schema, vec![batch]))
 }

@@ -99,7 +99,7 @@ impl LocalStore {
         self.root.join(LOCK_DIR).join(format!("{table}.lock"))
     }
 
-    async fn open_table(&self, table: &str) -> Result<Table> {
+    pub(super) async fn open_table(&self, table: &str) -> Result<Table> {
         validate_table_name(table)?;
         self.conn
             .open_table(table)
