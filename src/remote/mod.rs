@@ -10,6 +10,7 @@ mod api;
 mod insert;
 mod rows;
 mod scan;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +21,7 @@ use axum::body::Bytes;
 use lakefeed_core::query::quote_ident;
 use lakefeed_core::{
     BatchStream, Error, LogicalType, QueryResult, Result, ScanSpec, TableStore, TableWriter,
-    WriteMode, WriteSpec, Written, validate_table_name,
+    WriteMode, WriteSpec, validate_table_name,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -30,6 +31,7 @@ pub(crate) use api::{Api, Call, Payload};
 pub use rows::{json_result, sql_field};
 
 use crate::ipc;
+use writer::RemoteWriter;
 
 /// How rows reach the service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,9 +44,6 @@ pub enum WritePath {
     /// Arrow IPC (fails against a server without it).
     Arrow,
 }
-
-/// Arrow bytes per write request at most (a single larger batch goes alone).
-const MAX_ARROW_BYTES: usize = 16 << 20;
 
 /// One workspace of a managed service as a [`TableStore`]. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -161,85 +160,6 @@ impl RemoteStore {
     fn arrow_path(&self, table: &str) -> String {
         self.api.ws_path(&format!("/arrow/tables/{table}"))
     }
-
-    /// Writes batches as `spec` says (never an overwrite: that is staged by the writer).
-    async fn write_rows(
-        &self,
-        table: &str,
-        batches: &[RecordBatch],
-        spec: &WriteSpec,
-    ) -> Result<Written> {
-        let mut total = Written::default();
-        // A keyed write may be sent again: rows already there are skipped.
-        let keyed = !spec.key.is_empty();
-        if self.arrow_writes {
-            let key = spec.key.join(",");
-            let mode = match spec.mode {
-                WriteMode::Upsert => "upsert",
-                _ => "append",
-            };
-            let path = format!(
-                "{}?mode={mode}&key={}&unique={}",
-                self.arrow_path(table),
-                url_escape(&key),
-                spec.unique
-            );
-            for chunk in arrow_chunks(batches) {
-                let Some(schema) = chunk.first().map(RecordBatch::schema) else {
-                    continue;
-                };
-                let body = Bytes::from(ipc::encode(&schema, &chunk)?);
-                let call = Call {
-                    timeout: None,
-                    idempotent: keyed,
-                };
-                let r = self
-                    .api
-                    .json(Method::POST, &path, Payload::Arrow(body), call)
-                    .await
-                    .map_err(|e| partly_written(e, &total, keyed))?;
-                total.rows += r.get("inserted").and_then(Value::as_u64).unwrap_or(0);
-                total.present += r.get("skipped").and_then(Value::as_u64).unwrap_or(0);
-            }
-            return Ok(total);
-        }
-        for b in batches {
-            for (sql, params) in insert::statements(table, b, spec)? {
-                let rows_sent = sql.matches("), (").count() as u64 + 1;
-                let (cols, rows) = self
-                    .query_json(&sql, &params, keyed)
-                    .await
-                    .map_err(|e| partly_written(e, &total, keyed))?;
-                // lakefeed serve answers with the counts; another service's INSERT returns no rows.
-                let count = |name: &str| {
-                    let i = cols.iter().position(|c| c == name)?;
-                    rows.first()?.get(i)?.as_u64()
-                };
-                match (count("inserted"), count("skipped")) {
-                    (Some(i), Some(s)) => {
-                        total.rows += i;
-                        total.present += s;
-                    }
-                    _ => total.rows += rows_sent,
-                }
-            }
-        }
-        Ok(total)
-    }
-}
-
-/// A failure after some requests of one write committed: not retryable when sending the write again would
-/// add those rows twice (an unkeyed write), since a write is retried whole.
-fn partly_written(e: Error, done: &Written, keyed: bool) -> Error {
-    if keyed || done.rows + done.present == 0 || !e.is_retryable() {
-        return e;
-    }
-    Error::Ingest(format!(
-        "{} rows of this write were committed before it failed, so it is not retried (the rows would be \
-         written twice): {}",
-        done.rows,
-        e.chain()
-    ))
 }
 
 /// Whether SQL only reads (its first word is SELECT, EXPLAIN, SHOW or VALUES).
@@ -263,26 +183,6 @@ pub(crate) fn url_escape(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// Batches grouped so each request stays under [`MAX_ARROW_BYTES`].
-fn arrow_chunks(batches: &[RecordBatch]) -> Vec<Vec<RecordBatch>> {
-    let mut out: Vec<Vec<RecordBatch>> = Vec::new();
-    let mut size = 0;
-    for b in batches.iter().filter(|b| b.num_rows() > 0) {
-        let n = b.get_array_memory_size();
-        match out.last_mut() {
-            Some(last) if size + n <= MAX_ARROW_BYTES => {
-                last.push(b.clone());
-                size += n;
-            }
-            _ => {
-                out.push(vec![b.clone()]);
-                size = n;
-            }
-        }
-    }
-    out
 }
 
 #[async_trait::async_trait]
@@ -550,91 +450,5 @@ impl TableStore for RemoteStore {
 
     fn location(&self, table: &str) -> String {
         format!("al://{}/{table}", self.api.workspace())
-    }
-}
-
-/// A run's writes into a service. Appends and upserts are written as they come (each request one commit on
-/// the server); an overwrite writes into a hidden staging table and replaces the table's rows with it in one
-/// commit at `finish`.
-struct RemoteWriter {
-    store: RemoteStore,
-    table: String,
-    schema: SchemaRef,
-    spec: WriteSpec,
-    /// The staging table of an overwrite, once created.
-    stage: Option<String>,
-}
-
-impl RemoteWriter {
-    async fn stage(&mut self) -> Result<String> {
-        if let Some(s) = &self.stage {
-            return Ok(s.clone());
-        }
-        let nonce = uuid::Uuid::new_v4().simple().to_string();
-        let name = format!("_lakefeed_stage_{}_{}", &nonce[..12], self.table);
-        let name: String = name.chars().take(128).collect();
-        self.store.create_table(&name, self.schema.clone()).await?;
-        self.stage = Some(name.clone());
-        Ok(name)
-    }
-}
-
-#[async_trait::async_trait]
-impl TableWriter for RemoteWriter {
-    async fn write(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
-        if self.spec.mode != WriteMode::Overwrite {
-            return self
-                .store
-                .write_rows(&self.table, &batches, &self.spec)
-                .await;
-        }
-        let stage = self.stage().await?;
-        // Keyed as the run is: a key seen twice in the run is written once, as the local writer does.
-        let spec = WriteSpec {
-            mode: WriteMode::Append,
-            key: self.spec.key.clone(),
-            unique: self.spec.unique,
-        };
-        self.store.write_rows(&stage, &batches, &spec).await
-    }
-
-    async fn finish(mut self: Box<Self>) -> Result<()> {
-        if self.spec.mode != WriteMode::Overwrite {
-            return Ok(());
-        }
-        let stage = self.stage().await?;
-        let path = self
-            .store
-            .api
-            .ws_path(&format!("/tables/{}/replace", self.table));
-        let replaced = self
-            .store
-            .api
-            .json(
-                Method::POST,
-                &path,
-                Payload::Json(json!({"from": stage})),
-                Call::default(),
-            )
-            .await;
-        if replaced.is_ok() {
-            // The server dropped the stage.
-            self.stage = None;
-        }
-        replaced.map(|_| ())
-    }
-}
-
-impl Drop for RemoteWriter {
-    /// An overwrite abandoned (or failed) leaves the table as it was; its staging table is dropped.
-    fn drop(&mut self) {
-        if let Some(stage) = self.stage.take() {
-            let store = self.store.clone();
-            crate::store::clean_up(async move {
-                if let Err(e) = store.drop_table(&stage, true).await {
-                    tracing::warn!(stage, error = %e, "cannot drop an abandoned staging table");
-                }
-            });
-        }
     }
 }
