@@ -12,7 +12,7 @@ use lakefeed_core::{LogicalType, Result, WriteMode, WriteSpec};
 use serde_json::Value;
 
 /// Rows per statement at most.
-const MAX_ROWS: usize = 1000;
+pub(crate) const MAX_ROWS: usize = 1000;
 /// Parameter and literal bytes per statement at most (about; a single larger row goes alone).
 const MAX_BYTES: usize = 8 << 20;
 /// Parameters per statement at most (PostgreSQL's protocol allows 65,535).

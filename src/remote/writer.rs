@@ -56,8 +56,14 @@ impl RemoteStore {
             }
             return Ok(total);
         }
-        for b in batches {
-            for (sql, params) in insert::statements(table, b, spec)? {
+        // A slice of rows at a time, so only one slice's SQL text is held at once.
+        let slices = batches.iter().flat_map(|b| {
+            (0..b.num_rows())
+                .step_by(insert::MAX_ROWS)
+                .map(move |start| b.slice(start, insert::MAX_ROWS.min(b.num_rows() - start)))
+        });
+        for b in slices {
+            for (sql, params) in insert::statements(table, &b, spec)? {
                 let rows_sent = sql.matches("), (").count() as u64 + 1;
                 let (cols, rows) = self
                     .query_json(&sql, &params, keyed)
