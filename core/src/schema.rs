@@ -195,6 +195,9 @@ fn same_storage(a: &DataType, b: &DataType) -> bool {
         | (DataType::LargeList(x), DataType::LargeList(y)) => {
             same_storage(x.data_type(), y.data_type())
         }
+        // A vector column whose length the table does not record (`float4[]` on a service) takes vectors of
+        // any fixed length.
+        (DataType::List(x), DataType::FixedSizeList(y, _)) => x.data_type() == y.data_type(),
         (a, b) => a == b || (is_text(a) && is_text(b)) || (is_binary(a) && is_binary(b)),
     }
 }
@@ -268,5 +271,37 @@ mod tests {
         let added = plan_append("tbl", &table, &data).unwrap();
         assert_eq!(added, vec![Field::new("x", DataType::Utf8, true)]);
         let _ = StringArray::from(vec!["ok"]);
+    }
+
+    #[test]
+    fn fixed_vectors_append_to_a_list_column() {
+        let item = || Arc::new(Field::new("item", DataType::Float32, true));
+        let table = Arc::new(Schema::new(vec![Field::new(
+            "v",
+            DataType::List(item()),
+            true,
+        )]));
+        let data = Schema::new(vec![Field::new(
+            "v",
+            DataType::FixedSizeList(item(), 2),
+            true,
+        )]);
+        assert!(plan_append("t", &table, &data).unwrap().is_empty());
+        let v = arrow::array::FixedSizeListArray::new(
+            item(),
+            2,
+            Arc::new(arrow::array::Float32Array::from(vec![1.0, 2.0])),
+            None,
+        );
+        let batch = RecordBatch::try_new(Arc::new(data), vec![Arc::new(v)]).unwrap();
+        let out = conform(&batch, &table).unwrap();
+        assert_eq!(out.schema(), table);
+        // The other way round (a list into a fixed-length column) stays a clash.
+        let fixed = Schema::new(vec![Field::new(
+            "v",
+            DataType::FixedSizeList(item(), 2),
+            true,
+        )]);
+        assert!(plan_append("t", &fixed, &table).is_err());
     }
 }

@@ -45,6 +45,16 @@ pub enum WritePath {
     Arrow,
 }
 
+/// A column's type name from PostgreSQL's `information_schema.columns`: the `data_type`, or for a domain
+/// (`USER-DEFINED`, e.g. `image`) or an array (`ARRAY`, `_float4`) the underlying `udt_name`.
+fn pg_type(data_type: &str, udt_name: &str) -> String {
+    match data_type.to_ascii_uppercase().as_str() {
+        "USER-DEFINED" => udt_name.to_string(),
+        "ARRAY" => format!("{}[]", udt_name.trim_start_matches('_')),
+        _ => data_type.to_string(),
+    }
+}
+
 /// One workspace of a managed service as a [`TableStore`]. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct RemoteStore {
@@ -228,7 +238,7 @@ impl TableStore for RemoteStore {
         }
         let (_, rows) = self
             .query_json(
-                "SELECT column_name, data_type FROM information_schema.columns \
+                "SELECT column_name, data_type, udt_name FROM information_schema.columns \
                  WHERE table_name = $1 ORDER BY ordinal_position",
                 &[json!(table)],
                 true,
@@ -241,7 +251,7 @@ impl TableStore for RemoteStore {
             .iter()
             .map(|r| {
                 let s = |i: usize| r.get(i).and_then(Value::as_str).unwrap_or_default();
-                sql_field(s(0), s(1))
+                sql_field(s(0), &pg_type(s(1), s(2)))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(Arc::new(Schema::new(fields))))
@@ -450,5 +460,45 @@ impl TableStore for RemoteStore {
 
     fn location(&self, table: &str) -> String {
         format!("al://{}/{table}", self.api.workspace())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::DataType;
+
+    use super::*;
+
+    #[test]
+    fn postgres_column_types_map_to_stored_types() {
+        let field = |dt: &str, udt: &str| sql_field("c", &pg_type(dt, udt)).unwrap();
+        assert!(matches!(
+            field("ARRAY", "_float4").data_type(),
+            DataType::List(_)
+        ));
+        let image = field("USER-DEFINED", "image");
+        assert_eq!(image.data_type(), &DataType::Binary);
+        assert_eq!(LogicalType::of_field(&image), Some(LogicalType::Image));
+        assert_eq!(
+            field("double precision", "float8").data_type(),
+            &DataType::Float64
+        );
+        assert_eq!(
+            field("character varying", "varchar").data_type(),
+            &DataType::Utf8
+        );
+        assert_eq!(field("integer", "int4").data_type(), &DataType::Int32);
+        assert_eq!(field("jsonb", "jsonb").data_type(), &DataType::Utf8);
+        assert!(sql_field("c", &pg_type("USER-DEFINED", "geometry")).is_err());
+    }
+
+    #[test]
+    fn only_reads_are_read_only() {
+        assert!(reads_only("  select 1"));
+        assert!(reads_only("(SELECT 1) UNION (SELECT 2)"));
+        assert!(!reads_only("INSERT INTO t VALUES (1)"));
+        assert!(!reads_only(
+            "WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x"
+        ));
     }
 }
