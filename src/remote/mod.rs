@@ -26,9 +26,10 @@ use lakefeed_core::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
+pub use crate::sql::sql_field;
 pub use api::DEFAULT_API_URL;
 pub(crate) use api::{Api, Call, Payload};
-pub use rows::{json_result, sql_field};
+pub use rows::json_result;
 
 use crate::ipc;
 use writer::RemoteWriter;
@@ -43,6 +44,9 @@ pub enum WritePath {
     Insert,
     /// Arrow IPC (fails against a server without it).
     Arrow,
+    /// Nothing but the seed's API, even where the server has more (what the client does against the seed's
+    /// service): INSERTs, schemas from `information_schema`, `ALTER TABLE`, JSON results.
+    SeedApi,
 }
 
 /// A column's type name from PostgreSQL's `information_schema.columns`: the `data_type`, or for a domain
@@ -86,6 +90,10 @@ impl RemoteStore {
         self.arrow_writes = match path {
             WritePath::Auto => self.arrow,
             WritePath::Insert => false,
+            WritePath::SeedApi => {
+                self.arrow = false;
+                false
+            }
             WritePath::Arrow if self.arrow => true,
             WritePath::Arrow => {
                 return Err(Error::Other(

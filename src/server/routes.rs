@@ -271,7 +271,7 @@ fn column(name: &str, ty: &Value) -> Result<Field, ApiError> {
             format!("column '{name}': the type must be a string"),
         )
     })?;
-    crate::remote::sql_field(name, ty)
+    crate::sql::sql_field(name, ty)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", e.to_string()))
 }
 

@@ -6,8 +6,10 @@
 //! `CREATE INDEX … USING deeplake_index (col)` goes to the store. Parameters `$1..$n` are bound as values in
 //! the logical plan, never spliced into the text.
 
+mod catalog;
 mod params;
 pub mod search;
+mod types;
 mod write;
 
 use std::sync::Arc;
@@ -22,6 +24,7 @@ use lakefeed_core::{Error, QueryResult, Result};
 use lancedb::table::datafusion::BaseTableAdapter;
 
 pub use params::to_scalar;
+pub use types::{pg_column_type, sql_field};
 pub use write::{Conflict, Insert};
 
 use crate::store::LocalStore;
@@ -40,6 +43,15 @@ pub enum Statement {
     },
     /// `INSERT INTO t … VALUES/SELECT [ON CONFLICT …]`: planned source, written by the store.
     Insert(Insert),
+    /// `ALTER TABLE t ADD COLUMN c TYPE, …`: run by the store.
+    AddColumns {
+        /// The table.
+        table: String,
+        /// Each new column's name and SQL type.
+        columns: Vec<(String, String)>,
+        /// `IF NOT EXISTS` on every column: one that exists is kept.
+        if_not_exists: bool,
+    },
     /// `DELETE FROM t [WHERE …]`: run by the store.
     Delete {
         /// The table.
@@ -114,7 +126,7 @@ impl Session {
             .map_err(df_error("cannot parse SQL"))?;
         let unsupported = |kind: &str| {
             Error::query(format!(
-                "statement '{kind} …' is not supported; use SELECT, EXPLAIN, INSERT, DELETE or CREATE INDEX"
+                "statement '{kind} …' is not supported; use SELECT, EXPLAIN, INSERT, DELETE, ALTER TABLE … ADD COLUMN or CREATE INDEX"
             ))
         };
         if let DfStatement::Statement(inner) = &mut stmt {
@@ -125,6 +137,7 @@ impl Session {
                 SqlStatement::CreateIndex(ci) => create_index_target(&ci),
                 SqlStatement::Insert(ins) => write::insert(ins),
                 SqlStatement::Delete(del) => write::delete(&del),
+                SqlStatement::AlterTable(at) => write::alter(&at),
                 q @ (SqlStatement::Query(_) | SqlStatement::Explain { .. }) => Ok(Statement::Plan(
                     Box::new(DfStatement::Statement(Box::new(q))),
                 )),
@@ -149,9 +162,12 @@ impl Session {
     pub async fn run(&self, stmt: Statement, params: &[serde_json::Value]) -> Result<QueryResult> {
         let stmt = match stmt {
             Statement::Plan(stmt) => *stmt,
-            Statement::CreateIndex { .. } | Statement::Insert(_) | Statement::Delete { .. } => {
+            Statement::CreateIndex { .. }
+            | Statement::Insert(_)
+            | Statement::Delete { .. }
+            | Statement::AddColumns { .. } => {
                 return Err(Error::query(
-                    "CREATE INDEX, INSERT and DELETE are run by the store, not planned",
+                    "CREATE INDEX, INSERT, DELETE and ALTER TABLE are run by the store, not planned",
                 ));
             }
         };
@@ -160,6 +176,10 @@ impl Session {
             .resolve_table_references(&stmt)
             .map_err(df_error("cannot read the table names"))?
         {
+            if catalog::is_columns_view(&table_ref) {
+                catalog::register_columns_view(&self.ctx, &self.conn, table_ref).await?;
+                continue;
+            }
             let name = table_ref.table().to_string();
             let table = self
                 .conn

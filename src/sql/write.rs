@@ -6,8 +6,8 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    self, AssignmentTarget, ConflictTarget, DataType as SqlType, Expr, FromTable, ObjectName,
-    OnConflictAction, OnInsert, TableFactor,
+    self, AlterTableOperation, AssignmentTarget, ConflictTarget, DataType as SqlType, Expr,
+    FromTable, ObjectName, OnConflictAction, OnInsert, TableFactor,
 };
 use lakefeed_core::{Error, LogicalType, Result};
 
@@ -146,6 +146,33 @@ pub(super) fn delete(del: &ast::Delete) -> Result<Statement> {
     Ok(Statement::Delete {
         table: last_name(name),
         predicate: del.selection.as_ref().map(ToString::to_string),
+    })
+}
+
+/// `ALTER TABLE t ADD COLUMN [IF NOT EXISTS] c TYPE[, ADD COLUMN …]` (how the seed's clients add columns);
+/// other alterations are refused.
+pub(super) fn alter(at: &ast::AlterTable) -> Result<Statement> {
+    let mut columns = Vec::new();
+    let mut if_not_exists = true;
+    for op in &at.operations {
+        let AlterTableOperation::AddColumn {
+            if_not_exists: ine,
+            column_def,
+            ..
+        } = op
+        else {
+            return Err(Error::query("ALTER TABLE supports only ADD COLUMN here"));
+        };
+        if_not_exists &= *ine;
+        columns.push((
+            column_def.name.value.clone(),
+            column_def.data_type.to_string(),
+        ));
+    }
+    Ok(Statement::AddColumns {
+        table: last_name(&at.name),
+        columns,
+        if_not_exists,
     })
 }
 

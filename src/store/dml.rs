@@ -191,3 +191,33 @@ pub(super) async fn delete(
     )?;
     Ok(QueryResult::new(schema, vec![batch]))
 }
+
+/// Runs `ALTER TABLE … ADD COLUMN`: the columns (types by their SQL names) in one commit. A column that exists
+/// is kept with `IF NOT EXISTS`, else it is a TableError.
+pub(super) async fn add_columns(
+    store: &LocalStore,
+    table: &str,
+    columns: &[(String, String)],
+    if_not_exists: bool,
+) -> Result<QueryResult> {
+    let schema = store
+        .table_schema(table)
+        .await?
+        .ok_or_else(|| Error::TableNotFound(table.to_string()))?;
+    let mut fields = Vec::new();
+    for (name, ty) in columns {
+        if schema.field_with_name(name).is_ok() {
+            if if_not_exists {
+                continue;
+            }
+            return Err(Error::Table(format!(
+                "table '{table}' already has a column '{name}'"
+            )));
+        }
+        fields.push(crate::sql::sql_field(name, ty)?);
+    }
+    store
+        .add_columns(table, Arc::new(Schema::new(fields)))
+        .await?;
+    Ok(QueryResult::new(Arc::new(Schema::empty()), vec![]))
+}
