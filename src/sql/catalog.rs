@@ -13,7 +13,7 @@ use datafusion::sql::TableReference;
 use lakefeed_core::{LogicalType, Result};
 
 use super::{df_error, pg_column_type};
-use crate::store::lance_error::{from_lance, from_lance_store};
+use crate::store::lance_error::from_lance;
 
 const SCHEMA: &str = "information_schema";
 
@@ -30,14 +30,7 @@ pub(super) async fn register_columns_view(
 ) -> Result<()> {
     let (mut tables, mut columns, mut positions, mut types, mut udts) =
         (vec![], vec![], vec![], vec![], vec![]);
-    let mut names = conn
-        .table_names()
-        .execute()
-        .await
-        .map_err(|e| from_lance_store("list tables", e))?;
-    names.retain(|n| !n.starts_with("_lakefeed"));
-    names.sort();
-    for name in names {
+    for name in crate::store::table_names(conn).await? {
         let t = conn
             .open_table(&name)
             .execute()

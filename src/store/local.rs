@@ -112,16 +112,7 @@ impl LocalStore {
 #[async_trait::async_trait]
 impl TableStore for LocalStore {
     async fn list_tables(&self) -> Result<Vec<String>> {
-        let mut names = self
-            .conn
-            .table_names()
-            .execute()
-            .await
-            .map_err(|e| from_lance_store("list tables", e))?;
-        // lakefeed's own bookkeeping (the inputs ledger) is not listed.
-        names.retain(|n| !n.starts_with("_lakefeed"));
-        names.sort();
-        Ok(names)
+        table_names(&self.conn).await
     }
 
     async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>> {
@@ -331,6 +322,19 @@ impl TableStore for LocalStore {
             .to_string_lossy()
             .to_string()
     }
+}
+
+/// The users' tables of a connection, sorted; lakefeed's own bookkeeping (the inputs ledger, staging tables)
+/// is not listed.
+pub(crate) async fn table_names(conn: &Connection) -> Result<Vec<String>> {
+    let mut names = conn
+        .table_names()
+        .execute()
+        .await
+        .map_err(|e| from_lance_store("list tables", e))?;
+    names.retain(|n| !n.starts_with("_lakefeed"));
+    names.sort();
+    Ok(names)
 }
 
 /// Rows per IVF partition of a vector index.

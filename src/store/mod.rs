@@ -26,6 +26,7 @@ use lakefeed_core::{
 use serde_json::Value;
 
 pub use local::LocalStore;
+pub(crate) use local::table_names;
 
 /// Environment variable naming the local store directory.
 pub const STORE_ENV: &str = "LAKEFEED_STORE";
