@@ -2,6 +2,7 @@
 //!
 //! - Ingest throughput of the FILE fixtures and of the column data (id, text, 384-d embedding) through the
 //!   service, by Arrow IPC and by the seed's SQL INSERTs, against the same ingest into the local store.
+//! - Streaming the column data back (`open_table(t).batches(n)`, a training loop) from the server and locally.
 //! - Query latency p50/p99 under 1, 8 and 32 concurrent clients: lakefeed's Rust client, and the seed's own
 //!   Python client (`deeplake.managed`) with the same query against the same server.
 //!
@@ -72,9 +73,10 @@ fn ingest_secs(
     repeats: usize,
     data: &dyn Fn() -> IngestData,
     runs: &mut usize,
-) -> (f64, u64) {
+) -> (f64, u64, Client) {
     let mut secs = Vec::new();
     let mut rows = 0;
+    let mut last = None;
     for _ in 0..repeats {
         *runs += 1;
         let c = target.client(server, scratch, *runs);
@@ -87,8 +89,28 @@ fn ingest_secs(
         let r = c.ingest("media", data(), &opts).expect("ingest");
         secs.push(t.elapsed().as_secs_f64());
         rows = r.row_count;
+        last = Some(c);
     }
-    (median(secs), rows)
+    (median(secs), rows, last.expect("one repeat at least"))
+}
+
+/// Median seconds to stream every row of `media` in batches of 10,000 (a training loop's read).
+fn scan_secs(c: &Client, repeats: usize) -> f64 {
+    let secs = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            let rows: usize = c
+                .open_table("media")
+                .expect("open")
+                .batches(10_000)
+                .expect("scan")
+                .map(|b| b.expect("batch").num_rows())
+                .sum();
+            assert!(rows > 0);
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(secs)
 }
 
 /// p50, p99 (ms) and queries per second with `clients` threads of `n` queries each.
@@ -145,7 +167,7 @@ fn main() {
     println!("|---|---|---|---|");
     let mut local = 0.0;
     for t in targets {
-        let (s, n) = ingest_secs(
+        let (s, n, _) = ingest_secs(
             t,
             &server,
             scratch.path(),
@@ -163,6 +185,7 @@ fn main() {
     println!("| path | rows | s | rows/s | MB/s | ratio (rows/s, local / this) |");
     println!("|---|---|---|---|---|---|");
     let mut local_rate = 0.0;
+    let mut scans = Vec::new();
     for t in targets {
         let n = if matches!(t, Target::Service(WritePath::Insert)) {
             insert_rows
@@ -175,7 +198,7 @@ fn main() {
             .map(RecordBatch::get_array_memory_size)
             .sum::<usize>() as f64
             / 1e6;
-        let (s, written) = ingest_secs(
+        let (s, written, client) = ingest_secs(
             t,
             &server,
             scratch.path(),
@@ -195,6 +218,21 @@ fn main() {
             local_rate / rate
         );
         eprintln!("{}: {n} rows in {s:.2}s", t.name());
+        if !matches!(t, Target::Service(WritePath::Insert)) {
+            scans.push((t.name(), n, scan_secs(&client, repeats)));
+        }
+    }
+
+    println!("\n### Scan, column data (`open_table(t).batches(10_000)`, median of {repeats})\n");
+    println!("| path | rows | s | rows/s | ratio (time / local) |");
+    println!("|---|---|---|---|---|");
+    let local_scan = scans.first().map_or(f64::NAN, |s| s.2);
+    for (name, n, s) in &scans {
+        println!(
+            "| {name} | {n} | {s:.2} | {:.0} | {:.2} |",
+            *n as f64 / s,
+            s / local_scan
+        );
     }
 
     // Query latency on a small table (the FILE fixtures): the service's own cost, not the scan's.
