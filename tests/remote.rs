@@ -340,6 +340,15 @@ fn insert_and_delete_statements_write_through_the_store() {
         counts("DELETE FROM t WHERE n > 8", &[]),
         vec![vec![json!(2)]]
     );
+    // ALTER TABLE … ADD COLUMN, with IF NOT EXISTS per column.
+    counts(
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS n INTEGER, ADD COLUMN tag TEXT",
+        &[],
+    );
+    assert!(
+        c.query("ALTER TABLE t ADD COLUMN tag TEXT", &[]).is_err(),
+        "tag exists"
+    );
     for bad in [
         "INSERT INTO t (id, v) VALUES ('e', ARRAY[1, 2, 3]::FLOAT4[])",
         "INSERT INTO t (id, nope) VALUES ('e', 1)",
@@ -348,6 +357,10 @@ fn insert_and_delete_statements_write_through_the_store() {
         "INSERT INTO t (id, n) VALUES ('e', 9223372036854775808)",
         "INSERT INTO t (id, n) VALUES ('e', 1e20)",
         "INSERT INTO missing VALUES ('e')",
+        "ALTER TABLE t ADD COLUMN flag BOOLEAN NOT NULL DEFAULT false",
+        "ALTER TABLE t ADD COLUMN a TEXT, ADD COLUMN a TEXT",
+        "ALTER TABLE t DROP COLUMN n",
+        "EXPLAIN ANALYZE INSERT INTO t (id) VALUES ('e')",
     ] {
         assert!(c.query(bad, &[]).is_err(), "{bad}");
     }
@@ -356,6 +369,8 @@ fn insert_and_delete_statements_write_through_the_store() {
         vec![vec![json!(2)]],
         "nothing written by the refusals"
     );
+    let names = c.query("SELECT * FROM t LIMIT 0", &[]).unwrap().columns();
+    assert_eq!(names, ["id", "img", "v", "n", "tag"]);
 }
 
 /// An overwrite's staging table exists only while it is written: one dropped without `finish` is removed, and

@@ -37,7 +37,10 @@ pub(crate) struct Api {
     workspace: String,
     token: String,
     org_id: String,
+    /// For requests read whole (each with its own timeout).
     http: reqwest::Client,
+    /// For streamed responses (a read timeout, no overall one).
+    http_stream: reqwest::Client,
 }
 
 impl Api {
@@ -49,13 +52,20 @@ impl Api {
                 "Token required: pass a token or set DEEPLAKE_API_KEY".into(),
             ));
         }
-        // No whole-request timeout on the client: a streamed scan may rightly last hours. A read that waits
-        // five minutes fails; each request read whole gets its own limit (`REQUEST_TIMEOUT`).
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(REQUEST_TIMEOUT)
-            .build()
-            .map_err(|e| Error::Other(format!("cannot make an HTTP client: {e}")))?;
+        // A request read whole gets its own time limit (a query's may be long, and the server sends nothing
+        // until it is done). A streamed scan may rightly last hours: it has no overall limit, but a read that
+        // waits five minutes fails.
+        let client = |stream: bool| {
+            let b = reqwest::Client::builder().connect_timeout(Duration::from_secs(10));
+            let b = if stream {
+                b.read_timeout(REQUEST_TIMEOUT)
+            } else {
+                b
+            };
+            b.build()
+                .map_err(|e| Error::Other(format!("cannot make an HTTP client: {e}")))
+        };
+        let (http, http_stream) = (client(false)?, client(true)?);
         let mut api = Self {
             url: api_url
                 .unwrap_or(DEFAULT_API_URL)
@@ -65,6 +75,7 @@ impl Api {
             token: token.trim().to_string(),
             org_id: String::new(),
             http,
+            http_stream,
         };
         api.org_id = match org_claim(&api.token)? {
             Some(org) => org,
@@ -187,6 +198,17 @@ impl Api {
                     tracing::debug!(path, attempt, error = %error, "retrying");
                     tokio::time::sleep(back_off(attempt)).await;
                 }
+                // A write the server may have applied must not be sent again by anyone: not retryable.
+                Err(Failed {
+                    error,
+                    unapplied: false,
+                }) if error.is_retryable() && !idempotent => {
+                    return Err(Error::Ingest(format!(
+                        "{path}: the service may have applied this write before the failure, so it is not \
+                         sent again (that could write rows twice); check the table: {}",
+                        error.chain()
+                    )));
+                }
                 Err(f) => return Err(f.error),
             }
         }
@@ -200,8 +222,12 @@ impl Api {
         payload: Payload,
         timeout: Option<Duration>,
     ) -> std::result::Result<reqwest::Response, Failed> {
-        let mut req = self
-            .http
+        let http = if timeout.is_some() {
+            &self.http
+        } else {
+            &self.http_stream
+        };
+        let mut req = http
             .request(method, format!("{}{path}", self.url))
             .bearer_auth(&self.token)
             .header("X-Deeplake-Client", "lakefeed");

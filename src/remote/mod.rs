@@ -180,16 +180,21 @@ impl RemoteStore {
     }
 }
 
-/// Whether SQL only reads (its first word is SELECT, EXPLAIN, SHOW or VALUES).
+/// Whether SQL only reads: its first word is SELECT, SHOW or VALUES, or EXPLAIN without ANALYZE (which runs
+/// the statement).
 pub(crate) fn reads_only(sql: &str) -> bool {
-    let word: String = sql
-        .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect();
-    ["SELECT", "EXPLAIN", "SHOW", "VALUES"]
+    let mut words = sql
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .filter(|w| !w.is_empty());
+    let first = words.next().unwrap_or_default();
+    if first.eq_ignore_ascii_case("EXPLAIN") {
+        return !words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("ANALYZE"));
+    }
+    ["SELECT", "SHOW", "VALUES"]
         .iter()
-        .any(|w| word.eq_ignore_ascii_case(w))
+        .any(|w| first.eq_ignore_ascii_case(w))
 }
 
 pub(crate) fn url_escape(s: &str) -> String {
@@ -301,9 +306,10 @@ impl TableStore for RemoteStore {
         match created {
             Ok(_) => Ok(()),
             // A 409 (or another TableError) for a table that is there now: someone created it first.
-            Err(Error::Table(_)) if self.table_schema(table).await?.is_some() => {
-                Err(Error::TableExists(table.to_string()))
-            }
+            Err(Error::Table(m)) => match self.table_schema(table).await {
+                Ok(Some(_)) => Err(Error::TableExists(table.to_string())),
+                _ => Err(Error::Table(m)),
+            },
             Err(e) => Err(e),
         }
     }
@@ -505,6 +511,8 @@ mod tests {
         assert!(reads_only("  select 1"));
         assert!(reads_only("(SELECT 1) UNION (SELECT 2)"));
         assert!(!reads_only("INSERT INTO t VALUES (1)"));
+        assert!(reads_only("EXPLAIN SELECT 1"));
+        assert!(!reads_only("explain analyze INSERT INTO t VALUES (1)"));
         assert!(!reads_only(
             "WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x"
         ));

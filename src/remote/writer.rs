@@ -1,6 +1,8 @@
 //! Writing into a service: rows by Arrow IPC or by INSERT statements, split into requests of bounded size, and
 //! [`RemoteWriter`], a run's writer (an overwrite is staged and swapped in with one commit).
 
+use std::time::Duration;
+
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use axum::body::Bytes;
@@ -185,11 +187,23 @@ impl TableWriter for RemoteWriter {
                 Call::default(),
             )
             .await;
-        if replaced.is_ok() {
-            // The server dropped the stage.
-            self.stage = None;
+        // Done or failed, the stage goes now (the server drops it on success; this is a no-op then).
+        if let Some(stage) = self.stage.take() {
+            drop_stage(self.store.clone(), stage).await;
         }
         replaced.map(|_| ())
+    }
+}
+
+/// Drops a staging table, within half a minute and without retries: a clean-up must not hold anything up.
+async fn drop_stage(store: RemoteStore, stage: String) {
+    let dropped =
+        tokio::time::timeout(Duration::from_secs(30), store.drop_table(&stage, true)).await;
+    if let Err(e) = dropped
+        .map_err(|_| Error::Network("timed out".into()))
+        .and_then(|r| r)
+    {
+        tracing::warn!(stage, error = %e, "cannot drop a staging table");
     }
 }
 
@@ -197,12 +211,7 @@ impl Drop for RemoteWriter {
     /// An overwrite abandoned (or failed) leaves the table as it was; its staging table is dropped.
     fn drop(&mut self) {
         if let Some(stage) = self.stage.take() {
-            let store = self.store.clone();
-            crate::store::clean_up(async move {
-                if let Err(e) = store.drop_table(&stage, true).await {
-                    tracing::warn!(stage, error = %e, "cannot drop an abandoned staging table");
-                }
-            });
+            crate::store::clean_up(drop_stage(self.store.clone(), stage));
         }
     }
 }

@@ -25,7 +25,7 @@ use lancedb::table::datafusion::BaseTableAdapter;
 
 pub use params::to_scalar;
 pub use types::{pg_column_type, sql_field};
-pub use write::{Conflict, Insert};
+pub use write::{Conflict, Insert, NewColumn};
 
 use crate::store::LocalStore;
 
@@ -47,10 +47,8 @@ pub enum Statement {
     AddColumns {
         /// The table.
         table: String,
-        /// Each new column's name and SQL type.
-        columns: Vec<(String, String)>,
-        /// `IF NOT EXISTS` on every column: one that exists is kept.
-        if_not_exists: bool,
+        /// The new columns.
+        columns: Vec<NewColumn>,
     },
     /// `DELETE FROM t [WHERE …]`: run by the store.
     Delete {
@@ -138,11 +136,19 @@ impl Session {
                 SqlStatement::Insert(ins) => write::insert(ins),
                 SqlStatement::Delete(del) => write::delete(&del),
                 SqlStatement::AlterTable(at) => write::alter(&at),
+                SqlStatement::Explain { statement, .. }
+                    if !matches!(statement.as_ref(), SqlStatement::Query(_)) =>
+                {
+                    Err(Error::query("EXPLAIN takes a SELECT here"))
+                }
                 q @ (SqlStatement::Query(_) | SqlStatement::Explain { .. }) => Ok(Statement::Plan(
                     Box::new(DfStatement::Statement(Box::new(q))),
                 )),
                 other => Err(unsupported(&leading_words(&other.to_string()))),
             },
+            DfStatement::Explain(e) if !matches!(e.statement.as_ref(), DfStatement::Statement(s) if matches!(s.as_ref(), SqlStatement::Query(_))) => {
+                Err(Error::query("EXPLAIN takes a SELECT here"))
+            }
             stmt @ DfStatement::Explain(_) => Ok(Statement::Plan(Box::new(stmt))),
             other => Err(unsupported(&leading_words(&other.to_string()))),
         }

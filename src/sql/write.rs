@@ -149,30 +149,49 @@ pub(super) fn delete(del: &ast::Delete) -> Result<Statement> {
     })
 }
 
-/// `ALTER TABLE t ADD COLUMN [IF NOT EXISTS] c TYPE[, ADD COLUMN …]` (how the seed's clients add columns);
-/// other alterations are refused.
+/// A column `ALTER TABLE … ADD COLUMN` adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewColumn {
+    /// Its name.
+    pub name: String,
+    /// Its SQL type name.
+    pub sql_type: String,
+    /// `IF NOT EXISTS`: a column of that name is kept.
+    pub if_not_exists: bool,
+}
+
+/// `ALTER TABLE t ADD COLUMN [IF NOT EXISTS] c TYPE[, ADD COLUMN …]` (how the seed's clients add columns).
+/// Other alterations, and column options (`NOT NULL`, `DEFAULT` — a new column is nullable and reads null),
+/// are refused.
 pub(super) fn alter(at: &ast::AlterTable) -> Result<Statement> {
-    let mut columns = Vec::new();
-    let mut if_not_exists = true;
+    let mut columns: Vec<NewColumn> = Vec::new();
     for op in &at.operations {
         let AlterTableOperation::AddColumn {
-            if_not_exists: ine,
+            if_not_exists,
             column_def,
             ..
         } = op
         else {
             return Err(Error::query("ALTER TABLE supports only ADD COLUMN here"));
         };
-        if_not_exists &= *ine;
-        columns.push((
-            column_def.name.value.clone(),
-            column_def.data_type.to_string(),
-        ));
+        let name = column_def.name.value.clone();
+        if !column_def.options.is_empty() {
+            return Err(Error::query(format!(
+                "ADD COLUMN {name}: column options are not supported (new columns are nullable and read null)"
+            )));
+        }
+        if columns.iter().any(|c| c.name == name) {
+            return Err(Error::query(format!("column '{name}' is added twice")));
+        }
+        columns.push(NewColumn {
+            name,
+            sql_type: column_def.data_type.to_string(),
+            if_not_exists: *if_not_exists,
+        });
     }
     Ok(Statement::AddColumns {
         table: last_name(&at.name),
         columns,
-        if_not_exists,
     })
 }
 

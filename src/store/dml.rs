@@ -14,7 +14,7 @@ use lakefeed_core::{Error, QueryResult, Result, TableStore, WriteMode, WriteSpec
 use serde_json::Value;
 
 use super::{LocalStore, values};
-use crate::sql::{Insert, Session};
+use crate::sql::{Insert, NewColumn, Session};
 
 /// Runs an INSERT: one commit; the result is one row, `inserted` and `skipped` (rows whose key was present).
 pub(super) async fn insert(
@@ -193,28 +193,28 @@ pub(super) async fn delete(
 }
 
 /// Runs `ALTER TABLE … ADD COLUMN`: the columns (types by their SQL names) in one commit. A column that exists
-/// is kept with `IF NOT EXISTS`, else it is a TableError.
+/// is kept with `IF NOT EXISTS`, else it is a TableError and nothing is added.
 pub(super) async fn add_columns(
     store: &LocalStore,
     table: &str,
-    columns: &[(String, String)],
-    if_not_exists: bool,
+    columns: &[NewColumn],
 ) -> Result<QueryResult> {
     let schema = store
         .table_schema(table)
         .await?
         .ok_or_else(|| Error::TableNotFound(table.to_string()))?;
     let mut fields = Vec::new();
-    for (name, ty) in columns {
-        if schema.field_with_name(name).is_ok() {
-            if if_not_exists {
+    for c in columns {
+        if schema.field_with_name(&c.name).is_ok() {
+            if c.if_not_exists {
                 continue;
             }
             return Err(Error::Table(format!(
-                "table '{table}' already has a column '{name}'"
+                "table '{table}' already has a column '{}'",
+                c.name
             )));
         }
-        fields.push(crate::sql::sql_field(name, ty)?);
+        fields.push(crate::sql::sql_field(&c.name, &c.sql_type)?);
     }
     store
         .add_columns(table, Arc::new(Schema::new(fields)))

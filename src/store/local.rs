@@ -264,11 +264,9 @@ impl TableStore for LocalStore {
             Statement::Delete { table, predicate } => {
                 super::dml::delete(self, &table, predicate, params).await
             }
-            Statement::AddColumns {
-                table,
-                columns,
-                if_not_exists,
-            } => super::dml::add_columns(self, &table, &columns, if_not_exists).await,
+            Statement::AddColumns { table, columns } => {
+                super::dml::add_columns(self, &table, &columns).await
+            }
             plan => session.run(plan, params).await,
         }
     }
