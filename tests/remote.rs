@@ -501,3 +501,38 @@ fn the_seed_api_alone_ingests_appends_and_evolves() {
     let e = c.ingest("t", vecs("c", false), &overwrite).unwrap_err();
     assert!(e.to_string().contains("overwrite"), "{e}");
 }
+
+/// `lakefeed token` mints what `lakefeed serve --jwt-secret` accepts, limited to the workspaces it names.
+#[test]
+fn the_token_command_mints_tokens_the_server_accepts() {
+    let d = tmp();
+    let server = Server::start(&d.path().join("root"), &[]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lakefeed"))
+        .args([
+            "token",
+            "--org",
+            "team",
+            "--workspace-only",
+            "a",
+            "--hours",
+            "1",
+        ])
+        .env("LAKEFEED_JWT_SECRET", crate::common::serve::SECRET)
+        .output()
+        .unwrap();
+    let token = crate::common::ok(out);
+    let a = Client::managed(token.trim(), "a", Some(&server.url)).unwrap();
+    a.ingest("t", docs(2, "x"), &IngestOptions::default())
+        .unwrap();
+    assert_eq!(a.list_tables().unwrap(), ["t"]);
+    let b = Client::managed(token.trim(), "b", Some(&server.url)).unwrap();
+    assert_eq!(
+        b.list_tables().unwrap_err().class(),
+        lakefeed::ErrorClass::Auth
+    );
+    let short = std::process::Command::new(env!("CARGO_BIN_EXE_lakefeed"))
+        .args(["token", "--org", "team", "--jwt-secret", "short"])
+        .output()
+        .unwrap();
+    assert!(crate::common::fails(short).contains("16 characters"));
+}

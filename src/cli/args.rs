@@ -54,6 +54,8 @@ pub enum Command {
     ManifestSchema,
     /// Serve the managed REST API over the store (`--store` is the root of `{org}/{workspace}` stores).
     Serve(ServeArgs),
+    /// Print a token `serve --jwt-secret` accepts (HS256; set it as DEEPLAKE_API_KEY for clients).
+    Token(TokenArgs),
     /// Ingest files (PATH…), a records file (--rows) or any registered format (--format) into TABLE.
     Ingest(IngestArgs),
     /// Run SQL (PostgreSQL dialect with $1..$n parameters) and print the result.
@@ -113,6 +115,23 @@ pub struct ServeArgs {
     /// Longest a query may run, in seconds.
     #[arg(long, default_value_t = 60)]
     pub query_timeout_s: u64,
+}
+
+/// `token` arguments.
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// The org the token belongs to (a directory under the server's store).
+    #[arg(long)]
+    pub org: String,
+    /// Limit the token to this workspace (repeatable; default: every workspace of the org).
+    #[arg(long = "workspace-only", value_name = "WS")]
+    pub workspaces: Vec<String>,
+    /// Hours until it expires.
+    #[arg(long, default_value_t = 24)]
+    pub hours: u64,
+    /// The server's HS256 secret.
+    #[arg(long, env = "LAKEFEED_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: String,
 }
 
 /// `ingest` arguments.

@@ -30,6 +30,12 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Formats { name } => list_formats(name.as_deref()),
         Command::Serve(args) => serve(store_dir(store, None), args),
+        Command::Token(args) => {
+            let token =
+                server::auth::sign(&args.jwt_secret, &args.org, &args.workspaces, args.hours)?;
+            writeln!(std::io::stdout().lock(), "{token}")?;
+            Ok(())
+        }
         Command::ManifestSchema => {
             writeln!(
                 std::io::stdout().lock(),

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float32Type};
 use lakefeed_core::query::{json_value, quote_ident};
 use lakefeed_core::{LogicalType, Result, WriteMode, WriteSpec};
@@ -77,7 +77,7 @@ pub(crate) fn statements(
 fn cell(
     sql: &mut String,
     params: &mut Vec<Value>,
-    col: &dyn Array,
+    col: &ArrayRef,
     row: usize,
     ltype: Option<LogicalType>,
 ) -> Result<usize> {
@@ -133,7 +133,7 @@ fn cell(
             Ok(sql.len() - start)
         }
         _ => {
-            let v = json_value(&col.slice(row, 1), 0)?;
+            let v = json_value(col, row)?;
             let n = v.to_string().len();
             let wrap = if ltype == Some(LogicalType::Json) {
                 ("", "::JSONB")

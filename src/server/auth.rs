@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use lakefeed_core::{Error, Result};
 use serde::Deserialize;
 
@@ -113,4 +113,25 @@ impl Verifier {
             user: c.user_id.or(c.sub),
         })
     }
+}
+
+/// A token `lakefeed serve --jwt-secret SECRET` accepts (HS256): the seed's `OrgID` claim, `exp` in `hours`, and,
+/// when `workspaces` is not empty, a `workspaces` claim limiting it to those.
+pub fn sign(secret: &str, org: &str, workspaces: &[String], hours: u64) -> Result<String> {
+    Verifier::secret(secret)?;
+    lakefeed_core::validate_table_name(org)
+        .map_err(|_| Error::Auth(format!("'{org}' is not a usable org id")))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| Error::Other(format!("the clock is before 1970: {e}")))?;
+    let mut claims = serde_json::json!({"OrgID": org, "exp": now.as_secs() + hours * 3600});
+    if !workspaces.is_empty() {
+        claims["workspaces"] = serde_json::json!(workspaces);
+    }
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .map_err(|e| Error::Auth(format!("cannot sign a token: {e}")))
 }
