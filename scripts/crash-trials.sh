@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Kill trials (§9): `scripts/crash-trials.sh N [MANIFEST]` runs the manifest (default examples/fixtures.yaml, the
+# Kill trials: `scripts/crash-trials.sh N [MANIFEST]` runs the manifest (default examples/fixtures.yaml, the
 # shared fixtures) N times into a fresh store each, killing it with SIGKILL after a random delay; then checks
 # that every table still opens, re-runs the manifest to completion, and compares each table's id set with that of
 # an uninterrupted run. Exits non-zero on the first trial that differs. LAKEFEED_BIN names the binary to use

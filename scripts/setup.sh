@@ -25,7 +25,7 @@ fi
 
 # Python tools used by tests and benchmarks, in a venv of our own.
 VENV="$CACHE/venv"
-PY_PACKAGES=(lancedb==0.40.0 pylance==14.0.2 pyarrow pandas pypdfium2==5.15.2 pycocotools pillow numpy faiss-cpu==1.15.1 bm25s==0.3.16 av==18.1.0 deeplake==4.5.5)
+PY_PACKAGES=(lancedb==0.40.0 pylance==14.0.2 pyarrow pandas pypdfium2==5.15.2 pycocotools pillow numpy faiss-cpu==1.15.1 bm25s==0.3.16 av==18.1.0 deeplake==4.5.5 jsonschema==4.26.0)
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi

@@ -1,4 +1,4 @@
-//! One ingest, assembled in one place (§4, §5): a source, the options (hints, index, write mode, stages) and
+//! One ingest, assembled in one place: a source, the options (hints, index, write mode, stages) and
 //! where relative paths start. The CLI (`--rows`, `--format`, paths), manifests and [`crate::Client::ingest`]
 //! all build an [`IngestJob`] and run it into a [`Store`], so a hint or an option means the same thing
 //! whichever way it was given.
@@ -15,11 +15,11 @@ use serde_json::Value;
 
 use crate::options::IngestOptions;
 use crate::stages::default_stages;
-use crate::store::Store;
+use crate::blocking::Store;
 
 /// What to ingest.
 pub enum IngestData {
-    /// Named columns of equal length (§5.2); types inferred or hinted.
+    /// Named columns of equal length; types inferred or hinted.
     Columns(Vec<(String, Vec<Value>)>),
     /// Arrow batches sharing one schema.
     Batches(Vec<RecordBatch>),

@@ -10,8 +10,8 @@ use lakefeed::manifest::Plan;
 use lakefeed::schema::parse_hints;
 use lakefeed::stage::sql_literal;
 use lakefeed::{
-    Client, ErrorClass, IngestContext, IngestData, IngestJob, IngestOptions, LocalStore,
-    LogicalType, Result, ScanSpec, SideStage, TableStore, WriteMode,
+    Client, ErrorClass, IngestContext, IngestData, IngestJob, IngestOptions, LanceStore,
+    LogicalType, QueryEngine, Result, ScanSpec, SideStage, TableStore, WriteMode,
 };
 use serde_json::{Value, json};
 
@@ -139,12 +139,13 @@ fn batch(texts: &[&str]) -> RecordBatch {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_store_works_from_inside_a_tokio_runtime() {
     let d = tmp();
-    let store = LocalStore::open(d.path()).await.unwrap();
+    let store = LanceStore::open_dir(d.path()).await.unwrap();
     let b = batch(&["a", "b", "c"]);
     store.create_table("t", b.schema()).await.unwrap();
     store.append("t", vec![b]).await.unwrap();
     assert_eq!(store.count_rows("t").await.unwrap(), 3);
-    let r = store
+    let engine = lakefeed::SqlEngine::new(store.clone());
+    let r = engine
         .query(
             "SELECT count(*) AS n FROM t WHERE text <> $1",
             &[json!("a")],

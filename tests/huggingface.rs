@@ -1,4 +1,4 @@
-//! `huggingface` (§5.6): both local layouts of the fixtures, and Hub ids over HTTP against a real server on
+//! `huggingface`: both local layouts of the fixtures, and Hub ids over HTTP against a real server on
 //! loopback that serves the fixture shards at the Hub's URL layout (listing API, tree, resolve).
 
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! LeRobot datasets (§5.5): every layout of the shared fixtures reads, and bad datasets say why.
+//! LeRobot datasets: every layout of the shared fixtures reads, and bad datasets say why.
 
 use crate::common::{fails, fixtures, lakefeed, ok, tmp, write};
 

@@ -1,4 +1,4 @@
-//! `lerobot-episodes` (§5.5): every fixture converts, each episode's video decodes to exactly its frames (counted
+//! `lerobot-episodes`: every fixture converts, each episode's video decodes to exactly its frames (counted
 //! with ffprobe, and compared pixel for pixel with the source's frames through PyAV), and a v3.0 dataset generated here, with several
 //! episodes per file and keyframes not aligned to episode starts, cuts exactly.
 

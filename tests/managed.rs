@@ -39,8 +39,9 @@ fn the_rust_client_speaks_the_seeds_api_to_lakefeed_serve() {
     c.drop_table("made", true).unwrap();
     let e = c.drop_table("made", false).unwrap_err();
     assert!(e.is_not_found(), "{e}");
+    // Bad SQL is a QueryError through a service as locally (lakefeed serve names the class in its answer).
     let e = c.query("SELEC 1", &[]).unwrap_err();
-    assert_eq!(e.class(), ErrorClass::ManagedService, "{e}");
+    assert_eq!(e.class(), ErrorClass::Query, "{e}");
     assert!(!e.is_retryable());
     // 401 and 403 are AuthErrors.
     let expired = ManagedClient::new(
@@ -184,7 +185,7 @@ fn the_cli_reaches_a_service_with_api_url() {
     assert_eq!(crate::common::ok(cli(&["tables"])), "");
     crate::common::ok(cli(&["drop", "docs", "--if-exists"]));
     let err = crate::common::fails(cli(&["drop", "docs"]));
-    assert!(err.contains("Not found"), "{err}");
+    assert!(err.contains("does not exist"), "the same error as locally: {err}");
     // Ingest, run and optimize go through the service too.
     let rows = crate::common::write(
         d.path(),

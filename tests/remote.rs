@@ -1,4 +1,4 @@
-//! Ingest through `lakefeed serve` with `Client::managed` (§8): the same formats, thumbnails, keyed writes and
+//! Ingest through `lakefeed serve` with `Client::managed`: the same formats, thumbnails, keyed writes and
 //! re-run skips as the local store, by Arrow IPC and by the seed's SQL INSERTs; streamed batches; overwrites;
 //! 32 clients at once.
 
@@ -393,7 +393,7 @@ fn an_abandoned_overwrite_leaves_no_staging_table() {
             .collect()
     };
     let url = server.url.clone();
-    let staged = lakefeed::store::block_on(async move {
+    let staged = lakefeed::block_on(async move {
         let store =
             lakefeed::RemoteStore::connect(&token("org1", json!({})), "ws", Some(&url)).await?;
         let schema = store.table_schema("t").await?.expect("t");

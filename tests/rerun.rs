@@ -1,4 +1,4 @@
-//! Re-runs, crashes and concurrent writers (§9): keyed tables never duplicate, committed inputs are not read
+//! Re-runs, crashes and concurrent writers: keyed tables never duplicate, committed inputs are not read
 //! again, a killed run resumes to exactly the rows of an uninterrupted one, an overwrite is one commit.
 
 use std::collections::BTreeSet;

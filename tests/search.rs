@@ -1,4 +1,4 @@
-//! Search in SQL (§7): `<#>` on vectors (cosine) and on text (BM25), `@>`, the weighted hybrid, with answers
+//! Search in SQL: `<#>` on vectors (cosine) and on text (BM25), `@>`, the weighted hybrid, with answers
 //! computed here from the definitions.
 
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! `lakefeed serve` (§8): a real server on loopback, driven by the seed's own Python client (`deeplake==4.5.5`,
+//! `lakefeed serve`: a real server on loopback, driven by the seed's own Python client (`deeplake==4.5.5`,
 //! `deeplake.managed.Client`) and by raw HTTP for the error paths.
 
 use std::path::{Path, PathBuf};

@@ -137,3 +137,103 @@ fn every_image_row_gets_four_thumbnails_with_aspect_kept() {
         }
     }
 }
+
+/// `n` rows of (id, IMAGE) with ids `{prefix}{i}`, each a small JPEG of its own colour.
+fn image_rows(prefix: &str, n: u8) -> lakefeed::arrow::array::RecordBatch {
+    use lakefeed::arrow::array::{BinaryArray, StringArray};
+    use lakefeed::arrow::datatypes::{DataType, Schema};
+    let jpeg = |i: u8| {
+        let mut out = Vec::new();
+        DynamicImage::ImageRgb8(RgbImage::from_pixel(40, 30, Rgb([i * 40, 90, 200])))
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
+            .unwrap();
+        out
+    };
+    let images: Vec<Vec<u8>> = (0..n).map(jpeg).collect();
+    let schema = std::sync::Arc::new(Schema::new(vec![
+        lakefeed::LogicalType::Text.field("id", DataType::Utf8),
+        lakefeed::LogicalType::Image.field("image", DataType::Binary),
+    ]));
+    lakefeed::arrow::array::RecordBatch::try_new(
+        schema,
+        vec![
+            std::sync::Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("{prefix}{i}")),
+            )),
+            std::sync::Arc::new(BinaryArray::from_iter_values(images.iter())),
+        ],
+    )
+    .unwrap()
+}
+
+/// A source that yields one batch, then breaks (as a truncated file does part-way through a run).
+struct BreaksAfter(lakefeed::arrow::array::RecordBatch);
+
+impl lakefeed::Format for BreaksAfter {
+    fn normalize(
+        self: Box<Self>,
+        _ctx: &lakefeed::IngestContext,
+    ) -> lakefeed::Result<lakefeed::Batches> {
+        let broken = lakefeed::Error::bad_source("broken.bin", "truncated part-way");
+        Ok(Box::new([Ok(self.0), Err(broken)].into_iter()))
+    }
+}
+
+/// The thumbnails' file ids of table `t`, sorted, and how many rows they are.
+fn thumbnail_ids(client: &Client, t: &str) -> (Vec<String>, usize) {
+    let r = client
+        .query(
+            "SELECT DISTINCT file_id FROM thumbnails WHERE table_name = $1 ORDER BY file_id",
+            &[json!(t)],
+        )
+        .unwrap();
+    let ids = r.rows().unwrap().iter().map(|r| r[0].as_str().unwrap().to_string()).collect();
+    let n = client
+        .query("SELECT count(*) FROM thumbnails WHERE table_name = $1", &[json!(t)])
+        .unwrap()
+        .rows()
+        .unwrap()[0][0]
+        .as_u64()
+        .unwrap() as usize;
+    (ids, n)
+}
+
+/// An overwrite that fails part-way keeps the old rows and their thumbnails (its side rows were staged, not
+/// written over the old ones); one that succeeds leaves exactly the new rows' thumbnails, and no staging table.
+#[test]
+fn a_failed_overwrite_keeps_the_old_thumbnails() {
+    let d = tmp();
+    let store = d.path().join("s");
+    let client = Client::local(&store).unwrap();
+    let overwrite = IngestOptions {
+        mode: lakefeed::WriteMode::Overwrite,
+        rows_per_commit: 1,
+        ..Default::default()
+    };
+    client
+        .ingest("imgs", IngestData::Batches(vec![image_rows("old", 3)]), &IngestOptions::default())
+        .unwrap();
+    let old = (vec!["old0".to_string(), "old1".into(), "old2".into()], 12);
+    assert_eq!(thumbnail_ids(&client, "imgs"), old);
+
+    let failing = IngestData::Built(Box::new(BreaksAfter(image_rows("new", 2))));
+    let e = client.ingest("imgs", failing, &overwrite).unwrap_err();
+    assert!(e.to_string().contains("broken.bin"), "{}", e.chain());
+    assert_eq!(client.open_table("imgs").unwrap().count().unwrap(), 3, "old rows kept");
+    assert_eq!(thumbnail_ids(&client, "imgs"), old, "old thumbnails kept");
+
+    client
+        .ingest("imgs", IngestData::Batches(vec![image_rows("new", 2)]), &overwrite)
+        .unwrap();
+    assert_eq!(
+        thumbnail_ids(&client, "imgs"),
+        (vec!["new0".to_string(), "new1".into()], 8)
+    );
+    let staged: Vec<String> = std::fs::read_dir(&store)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("_lakefeed_stage"))
+        .collect();
+    assert!(staged.is_empty(), "{staged:?}");
+}

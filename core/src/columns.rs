@@ -1,4 +1,4 @@
-//! Data the caller already holds, as formats: named columns of JSON-like values (§5.2) and Arrow batches.
+//! Data the caller already holds, as formats: named columns of JSON-like values and Arrow batches.
 
 use std::sync::Arc;
 

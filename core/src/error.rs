@@ -200,11 +200,13 @@ impl Error {
         )
     }
 
-    /// True when trying the same operation again may succeed: a commit conflict, HTTP 429 or 5xx.
+    /// True when trying the same operation again may succeed: a commit conflict, a broken connection, HTTP 429
+    /// (too many requests), 502, 503 or 504 (a gateway or the service busy or timed out). A 500 is the service's
+    /// own failure and is not.
     pub fn is_retryable(&self) -> bool {
         match self.root() {
             Self::CommitConflict { .. } | Self::Network(_) => true,
-            Self::Http { status, .. } => *status == 429 || (500..600).contains(status),
+            Self::Http { status, .. } => matches!(status, 429 | 502 | 503 | 504),
             _ => false,
         }
     }

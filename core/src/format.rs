@@ -1,4 +1,4 @@
-//! The `Format` trait and the link-time format registry (§3).
+//! The `Format` trait and the link-time format registry.
 //!
 //! A format turns a source into a stream of Arrow batches; it never writes. Formats are found through
 //! [`FormatDescriptor`]s submitted with `inventory`, so a third-party crate registers one by linking in:

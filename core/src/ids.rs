@@ -1,4 +1,4 @@
-//! Deterministic row ids (§2): derived from content or stable names, never random, so a re-run of the same input
+//! Deterministic row ids: derived from content or stable names, never random, so a re-run of the same input
 //! gives the same ids (what keyed writes and resumes rely on).
 
 use uuid::Uuid;

@@ -1,4 +1,4 @@
-//! Type inference and Arrow array building for column data given as JSON-like values (§2, §5.2).
+//! Type inference and Arrow array building for column data given as JSON-like values.
 //!
 //! Inference looks past nulls: a column's type is decided by all its non-null values, and a column that stays
 //! all-null is TEXT. Hints (user > format > inference) pick the type when given.

@@ -1,4 +1,4 @@
-//! Inputs (§9): the independent parts of a source (files), each with a key that says what its rows are. A
+//! Inputs: the independent parts of a source (files), each with a key that says what its rows are. A
 //! re-run looks the keys up and leaves out the inputs whose rows are all committed, without decoding them again.
 //!
 //! A format that lists its inputs ([`crate::Format::inputs`]) marks, on the batch holding an input's last row,

@@ -1,7 +1,7 @@
 //! lakefeed-core: what a format author needs, and nothing heavier.
 //!
 //! Logical types and inference, schema hints, the [`Format`] trait and registry, [`SideStage`]s, the
-//! [`TableStore`] trait (to write a sink), run reports, errors and deterministic ids. No table store, SQL engine,
+//! [`TableStore`] and [`QueryEngine`] traits (to write a sink or a SQL front), run reports, errors and deterministic ids. No table store, SQL engine,
 //! async runtime or media codec is compiled in: those are the engine's (the `lakefeed` crate).
 //!
 //! Data flows one way: a [`Format`] yields Arrow batches → side stages → a [`TableStore`].
@@ -36,8 +36,8 @@ pub use report::{RunReport, Skip};
 pub use schema::Hints;
 pub use stage::SideStage;
 pub use store::{
-    BatchStream, ScanSpec, TableStore, TableWriter, WriteMode, WriteSpec, Written,
-    validate_table_name,
+    BatchStream, Capabilities, QueryEngine, ScanSpec, TableStore, TableWriter, WriteMode, WriteSpec,
+    Written, validate_table_name,
 };
 pub use types::LogicalType;
 pub use util::did_you_mean;

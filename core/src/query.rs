@@ -1,4 +1,4 @@
-//! Query results (§7): Arrow batches for Rust callers, JSON rows for the CLI and the REST API.
+//! Query results: Arrow batches for Rust callers, JSON rows for the CLI and the REST API.
 
 use std::fmt::Write as _;
 

@@ -1,4 +1,4 @@
-//! What a run did: rows per table, skipped inputs with reasons, warnings, thumbnails, time (§4).
+//! What a run did: rows per table, skipped inputs with reasons, warnings, thumbnails, time.
 
 use std::collections::BTreeMap;
 use std::fmt;

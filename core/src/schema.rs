@@ -149,7 +149,7 @@ fn text_to_bytes(name: &str, col: &ArrayRef, to: &DataType) -> Result<ArrayRef> 
     Ok(cast_with_options(&bytes, to, &CastOptions::default())?)
 }
 
-/// What appending data of schema `incoming` to a table of schema `existing` needs (§9): the columns the table lacks,
+/// What appending data of schema `incoming` to a table of schema `existing` needs: the columns the table lacks,
 /// to be added as nullable columns (earlier rows read null), in the data's order. Columns the data lacks are
 /// written as null. A column in both with another storage type, or a required table column the data lacks, is a
 /// real clash: a TableError naming every such column, and nothing is to be written.

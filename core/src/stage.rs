@@ -1,4 +1,4 @@
-//! Side stages (§4): steps between a format and the sink that derive rows for another table from each batch
+//! Side stages: steps between a format and the sink that derive rows for another table from each batch
 //! (thumbnails are one). The pipeline runs the list it is given; a third-party crate can write its own.
 
 use arrow::array::RecordBatch;

@@ -1,7 +1,10 @@
-//! The store trait (§8): where a pipeline's batches go. The engine ships the embedded Lance store and, later,
-//! the managed REST store; a third-party crate can implement its own sink.
+//! The data plane: where a pipeline's batches go and where training loops read them back. The engine ships the
+//! Lance store (a directory or an object-store URI) and a managed service as a store; a third-party crate can
+//! implement its own sink.
 //!
-//! Every method is async, so a store can be called from an async server or HTTP client without nesting
+//! A [`TableStore`] keeps tables, batches, writes, deletes, columns, indexes and scans, and names no SQL: SQL is
+//! a [`QueryEngine`]'s, which runs over a store (the engine's DataFusion session over Lance) or forwards to a
+//! service. Every method is async, so a store can be called from an async server or HTTP client without nesting
 //! runtimes. The engine's blocking facade (`lakefeed::Store`) wraps any `TableStore` for the CLI and the
 //! pipeline's writer thread.
 
@@ -30,7 +33,7 @@ pub struct ScanSpec {
     pub batch_size: usize,
 }
 
-/// How a write treats the table and rows already in it (§9).
+/// How a write treats the table and rows already in it.
 #[derive(
     Debug,
     Clone,
@@ -87,9 +90,25 @@ pub trait TableWriter: Send {
     async fn finish(self: Box<Self>) -> Result<()>;
 }
 
-/// A store of named tables.
+/// What a store can do, said up front so callers choose a plan before writing rather than fail half-way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// An overwrite is staged and swapped in with one commit: readers see the old rows or the new, never a mix.
+    pub atomic_overwrite: bool,
+    /// [`TableStore::scan`] streams batches as they are read (else the whole result is read first).
+    pub streaming_scan: bool,
+    /// Writes can be staged uncommitted and committed together (an overwrite's one commit).
+    pub staged_commit: bool,
+    /// [`TableStore::optimize`] compacts files and updates indexes (else it does nothing).
+    pub optimize: bool,
+}
+
+/// A store of named tables: the data plane, with no SQL in it.
 #[async_trait::async_trait]
 pub trait TableStore: Send + Sync {
+    /// What this store can do.
+    fn capabilities(&self) -> Capabilities;
+
     /// Names of all tables, sorted.
     async fn list_tables(&self) -> Result<Vec<String>>;
 
@@ -119,17 +138,15 @@ pub trait TableStore: Send + Sync {
     /// Drops a table; a missing table is fine when `if_exists`, else TableError.
     async fn drop_table(&self, table: &str, if_exists: bool) -> Result<()>;
 
-    /// Deletes the rows matching a SQL predicate (one commit). A missing table is fine.
-    async fn delete_rows(&self, table: &str, predicate: &str) -> Result<()>;
+    /// Deletes the rows matching a predicate (a SQL boolean expression over the table's columns, as in a scan's
+    /// filter) in one commit, and returns how many it deleted. A missing table deletes nothing.
+    async fn delete_rows(&self, table: &str, predicate: &str) -> Result<u64>;
 
     /// Number of rows in the table.
     async fn count_rows(&self, table: &str) -> Result<u64>;
 
     /// Streams the table's rows as batches, projected and filtered as `spec` says.
     async fn scan(&self, table: &str, spec: ScanSpec) -> Result<BatchStream>;
-
-    /// Runs SQL with `$1..$n` parameters bound (never spliced into the text).
-    async fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult>;
 
     /// Builds a search index on a column: ANN for EMBEDDING, BM25 for TEXT.
     async fn create_index(&self, table: &str, column: &str) -> Result<()>;
@@ -139,4 +156,12 @@ pub trait TableStore: Send + Sync {
 
     /// Where the table's data lives (a path or URL), as reported in ingest results.
     fn location(&self, table: &str) -> String;
+}
+
+/// Runs SQL statements: over a [`TableStore`] (the engine's DataFusion session over Lance) or by forwarding them
+/// to a service. Kept apart from the store so the data plane never names SQL.
+#[async_trait::async_trait]
+pub trait QueryEngine: Send + Sync {
+    /// Runs one statement with `$1..$n` parameters bound (never spliced into the text).
+    async fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult>;
 }

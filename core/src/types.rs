@@ -1,4 +1,4 @@
-//! Logical column types (§2): names as users write them, their Arrow types, and their managed-service SQL types.
+//! Logical column types: names as users write them, their Arrow types, and their managed-service SQL types.
 
 use std::collections::HashMap;
 use std::fmt;

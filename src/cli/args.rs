@@ -140,7 +140,7 @@ pub struct IngestArgs {
     /// Target table; with `--prefix`, the source the format group reads (e.g. a LeRobot dataset directory).
     #[arg(value_name = "TABLE")]
     pub table: String,
-    /// Files, directories or globs to ingest with the `files` format (§5.1).
+    /// Files, directories or globs to ingest with the `files` format.
     #[arg(conflicts_with_all = ["rows", "format"])]
     pub paths: Vec<String>,
     /// A JSONL, CSV or Parquet file: one row per record.

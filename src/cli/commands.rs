@@ -6,7 +6,8 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
 use crate::manifest::{self, Plan};
-use crate::store::{Store, store_dir};
+use crate::backend::{Target, store_dir};
+use crate::blocking::Store;
 use crate::{
     Client, IngestData, IngestJob, IngestOptions, WriteMode, find_format, find_group,
     format_groups, formats, schema,
@@ -18,14 +19,11 @@ use crate::server::{self, ServeConfig, Verifier};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let service = cli.api_url.clone().map(|url| Service {
-        url,
-        workspace: cli.workspace.clone(),
-    });
     let store = cli.store.as_deref();
-    let client = || client(store, service.as_ref());
+    let (api_url, workspace) = (cli.api_url.as_deref(), cli.workspace.as_str());
+    let client = || Client::open(&Target::choose(store, api_url, workspace, None));
     match cli.command {
-        Command::Serve(_) if service.is_some() => {
+        Command::Serve(_) if api_url.is_some() => {
             bail!("serve runs a service; drop --api-url (and DEEPLAKE_API_URL) to serve")
         }
         Command::Formats { name } => list_formats(name.as_deref()),
@@ -61,10 +59,7 @@ pub fn run(cli: Cli) -> Result<()> {
             fail_fast,
         } => {
             let plan = Plan::load(&manifest)?;
-            let store = match &service {
-                Some(_) => client()?.store().clone(),
-                None => Store::local(store_dir(store, plan.store_dir()))?,
-            };
+            let store = Store::open(&Target::choose(store, api_url, workspace, plan.store_dir()))?;
             let bar = progress::bar(None);
             let outcome = plan.run(
                 &store,
@@ -110,24 +105,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Index { table, column } => Ok(client()?.create_index(&table, &column)?),
         Command::Optimize { table } => Ok(client()?.optimize(&table)?),
     }
-}
-
-/// A managed service named by `--api-url` and `--workspace`.
-struct Service {
-    url: String,
-    workspace: String,
-}
-
-/// A client of the service when one is named (token from DEEPLAKE_API_KEY), else over the local store
-/// `--store`/`LAKEFEED_STORE` names, else the default.
-fn client(store: Option<&std::path::Path>, service: Option<&Service>) -> Result<Client> {
-    Ok(match service {
-        Some(s) => {
-            let token = std::env::var("DEEPLAKE_API_KEY").unwrap_or_default();
-            Client::managed(&token, &s.workspace, Some(&s.url))?
-        }
-        None => Client::local(store_dir(store, None))?,
-    })
 }
 
 fn list_formats(name: Option<&str>) -> Result<()> {

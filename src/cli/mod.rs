@@ -1,4 +1,4 @@
-//! The `lakefeed` command line (§10). Results go to stdout, logs to stderr.
+//! The `lakefeed` command line. Results go to stdout, logs to stderr.
 //! Exit codes: 0 ok, 1 failure, 2 usage.
 
 mod args;

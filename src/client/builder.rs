@@ -1,4 +1,4 @@
-//! The fluent query builder (§7): `table(t).select(..).where_(cond, params).order_by(..).limit(n).offset(n)`.
+//! The fluent query builder: `table(t).select(..).where_(cond, params).order_by(..).limit(n).offset(n)`.
 
 use std::fmt::Write as _;
 

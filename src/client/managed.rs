@@ -1,4 +1,4 @@
-//! The seed's client shape over the managed service's REST API (§8): rows as JSON maps, tables created from
+//! The seed's client shape over the managed service's REST API ([`crate::wire`]): rows as JSON maps, tables created from
 //! SQL type names. It works against the real service and `lakefeed serve`; [`crate::Client::managed`] is the
 //! full client (ingest, Arrow results, training batches) over the same wire contract.
 
@@ -8,7 +8,9 @@ use lakefeed_core::{Result, TableStore};
 use serde_json::{Map, Value, json};
 
 use crate::remote::{Api, Call, Payload, RemoteStore, WritePath};
-use crate::store::block_on;
+use crate::wire::messages::{self, CreateTable};
+use crate::wire::routes;
+use crate::runtime::block_on;
 
 pub use crate::remote::DEFAULT_API_URL;
 
@@ -86,22 +88,16 @@ impl ManagedClient {
     pub fn create_table(&self, table: &str, schema: &[(String, String)]) -> Result<()> {
         let mut cols: Vec<&(String, String)> = schema.iter().collect();
         cols.sort();
-        let mut body = json!({"table_name": table});
-        if !cols.is_empty() {
-            let s: Map<String, Value> = cols.iter().map(|(c, t)| (c.clone(), json!(t))).collect();
-            body["table_schema"] = Value::Object(s);
-        }
+        let body = messages::to_json(&CreateTable {
+            table_name: table.to_string(),
+            table_schema: cols.iter().map(|(c, t)| (c.clone(), json!(t))).collect(),
+        })?;
         let api: Api = self.store.api().clone();
         block_on(async move {
-            let path = api.ws_path("/tables");
-            api.json(
-                reqwest::Method::POST,
-                &path,
-                Payload::Json(body),
-                Call::default(),
-            )
-            .await
-            .map(|_| ())
+            let path = api.path(routes::CREATE_TABLE, "");
+            api.json(routes::CREATE_TABLE, &path, Payload::Json(body), Call::default())
+                .await
+                .map(|_| ())
         })
     }
 

@@ -1,23 +1,24 @@
-//! The blocking client (§7): ingest, query, list, drop and open tables.
+//! The blocking client: ingest, query, list, drop and open tables.
 
 mod builder;
+#[cfg(feature = "remote")]
 mod managed;
 mod view;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use lakefeed_core::{Batches, Error, QueryResult, Result, ScanSpec, TableStore};
+use lakefeed_core::{Batches, Error, QueryResult, Result, ScanSpec};
 use serde_json::Value;
 
 pub use builder::QueryBuilder;
+#[cfg(feature = "remote")]
 pub use managed::{DEFAULT_API_URL, ManagedClient};
 pub use view::TableView;
 
 use crate::job::{IngestData, IngestJob, IngestResult};
 use crate::options::IngestOptions;
-use crate::remote::{RemoteStore, WritePath};
-use crate::store::{Store, store_dir};
+use crate::backend::{Backend, Service, Target, WritePath};
+use crate::blocking::Store;
 
 /// A handle on a store. Cheap to clone; every method blocks, from any thread (see [`Store`]).
 #[derive(Clone)]
@@ -34,8 +35,13 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A client over the local store in `path`.
     pub fn local(path: impl Into<PathBuf>) -> Result<Self> {
+        Self::open(&Target::Lance(path.into().to_string_lossy().into_owned()))
+    }
+
+    /// A client over what `target` names (a Lance store, or a service).
+    pub fn open(target: &Target) -> Result<Self> {
         Ok(Self {
-            store: Store::local(path)?,
+            store: Store::open(target)?,
         })
     }
 
@@ -53,34 +59,25 @@ impl Client {
         api_url: Option<&str>,
         path: WritePath,
     ) -> Result<Self> {
-        let (token, ws, url) = (
-            token.to_string(),
-            workspace.to_string(),
-            api_url.map(str::to_string),
-        );
-        let store = crate::store::block_on(async move {
-            RemoteStore::connect(&token, &ws, url.as_deref()).await
-        })?;
-        Ok(Self::with_store(Arc::new(store.with_write_path(path)?)))
+        Self::open(&Target::Service(Service {
+            token: token.to_string(),
+            workspace: workspace.to_string(),
+            api_url: api_url.map(str::to_string),
+            write_path: path,
+        }))
     }
 
     /// From the environment: a managed service when `DEEPLAKE_API_KEY` is set (workspace
     /// `DEEPLAKE_WORKSPACE`, default `default`; `DEEPLAKE_API_URL`, default the seed's), else the local store
     /// named by `LAKEFEED_STORE` (default `./lakefeed-data`).
     pub fn from_env() -> Result<Self> {
-        let token = std::env::var("DEEPLAKE_API_KEY").unwrap_or_default();
-        if token.trim().is_empty() {
-            return Self::local(store_dir(None, None));
-        }
-        let ws = std::env::var("DEEPLAKE_WORKSPACE").unwrap_or_else(|_| "default".into());
-        let url = std::env::var("DEEPLAKE_API_URL").ok();
-        Self::managed(&token, &ws, url.as_deref())
+        Self::open(&Target::from_env())
     }
 
-    /// A client over any async store.
-    pub fn with_store(store: Arc<dyn TableStore>) -> Self {
+    /// A client over any backend (a store and its query engine).
+    pub fn with_backend(backend: Backend) -> Self {
         Self {
-            store: Store::new(store),
+            store: Store::new(backend),
         }
     }
 

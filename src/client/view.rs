@@ -4,16 +4,16 @@
 //! (expressions, ORDER BY, LIMIT, search operators, parameters) runs as SQL and is handed out in batches.
 
 use arrow::array::RecordBatch;
-use datafusion::sql::sqlparser::ast::{
+use sqlparser::ast::{
     Ident, ObjectName, ObjectNamePart, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins,
 };
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::Parser;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
 use lakefeed_core::query::quote_ident;
 use lakefeed_core::{Batches, Error, QueryResult, Result, ScanSpec};
 use serde_json::Value;
 
-use crate::store::Store;
+use crate::blocking::Store;
 
 /// A filtered, projected view of a table.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ impl TableView {
             .projection
             .iter()
             .map(|item| match item {
-                SelectItem::UnnamedExpr(datafusion::sql::sqlparser::ast::Expr::Identifier(id)) => {
+                SelectItem::UnnamedExpr(sqlparser::ast::Expr::Identifier(id)) => {
                     Some(Some(id.value.clone()))
                 }
                 SelectItem::Wildcard(_) => Some(None),
@@ -83,7 +83,7 @@ impl TableView {
             && select.from.len() == 1
             && select.distinct.is_none()
             && select.having.is_none()
-            && matches!(&select.group_by, datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+            && matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
         let scan = match (scannable, columns) {
             (true, Some(cols)) => Some(ScanSpec {
                 columns: (!cols.is_empty()).then_some(cols),

@@ -1,4 +1,4 @@
-//! YAML manifests (§10): a target store, defaults, and the tables to build. Parsed in two stages: the raw
+//! YAML manifests: a target store, defaults, and the tables to build. Parsed in two stages: the raw
 //! document (unknown keys rejected with line and column), then a plan checked against the registry, with
 //! `${ENV}` interpolation and paths relative to the manifest's folder.
 
@@ -22,7 +22,7 @@ pub use schema::json_schema;
 
 use crate::job::{IngestData, IngestJob};
 use crate::options::{IngestOptions, ProgressFn, WriteMode};
-use crate::store::Store;
+use crate::blocking::Store;
 
 /// A manifest document.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -1,4 +1,4 @@
-//! The inputs ledger (§9): which inputs of a table have all their rows committed, so a re-run leaves them out
+//! The inputs ledger: which inputs of a table have all their rows committed, so a re-run leaves them out
 //! without decoding them again.
 //!
 //! A record is written after the commit holding the input's last row, so a crash in between only costs a re-run
@@ -15,7 +15,8 @@ use lakefeed_core::inputs::DoneSet;
 use lakefeed_core::stage::sql_literal;
 use lakefeed_core::{Error, Result, ScanSpec};
 
-use crate::store::Store;
+use crate::blocking::Store;
+use crate::retry::Backoff;
 
 /// The ledger table (hidden from table listings).
 pub const LEDGER_TABLE: &str = "_lakefeed_inputs";
@@ -98,7 +99,7 @@ pub(super) fn record(
     ];
     let batch = RecordBatch::try_new(schema(), cols)?;
     let append =
-        || super::writer::retrying(table, || store.append(LEDGER_TABLE, vec![batch.clone()]));
+        || Backoff::COMMITS.run(table, || store.append(LEDGER_TABLE, vec![batch.clone()]));
     match append() {
         // The first record of the store creates the ledger (one look-up, not one per commit).
         Err(e) if e.is_not_found() => {
@@ -133,5 +134,5 @@ fn delete(store: &Store, predicate: String) -> Result<()> {
     if store.table_schema(LEDGER_TABLE)?.is_none() {
         return Ok(());
     }
-    super::writer::retrying(LEDGER_TABLE, || store.delete_rows(LEDGER_TABLE, &predicate))
+    Backoff::COMMITS.run(LEDGER_TABLE, || store.delete_rows(LEDGER_TABLE, &predicate)).map(|_| ())
 }

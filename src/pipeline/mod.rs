@@ -1,8 +1,9 @@
-//! The pipeline (§4): a format's batches → side stages → sink, with back-pressure, batched commits, progress
+//! The pipeline: a format's batches → side stages → sink, with back-pressure, batched commits, progress
 //! and a run report. Formats never write; the sink never parses sources. The pipeline runs the side stages it
 //! is given and knows none of them by name.
 
 pub mod ledger;
+mod side_swap;
 mod threads;
 mod writer;
 
@@ -19,10 +20,12 @@ use lakefeed_core::{
     validate_table_name,
 };
 
+use crate::blocking::Store;
 use crate::options::{IngestOptions, WriteMode};
-use crate::store::Store;
+use crate::retry::Backoff;
+use side_swap::SideSwap;
 use threads::{ActiveStage, spawn_producer, spawn_stage};
-use writer::{Counts, Writer};
+use writer::{Counts, RunWriter};
 
 /// Runs `format` into `table` of `store`, with `stages` beside it.
 pub fn run(
@@ -33,6 +36,12 @@ pub fn run(
     stages: &[Arc<dyn SideStage>],
 ) -> Result<RunReport> {
     validate_table_name(table)?;
+    if opts.mode == WriteMode::Overwrite && !store.capabilities().atomic_overwrite {
+        return Err(Error::Ingest(format!(
+            "cannot overwrite '{table}': this store has no one-commit replace (the seed's API has none; the \
+             Lance store and lakefeed serve do); drop the table and append instead"
+        )));
+    }
     let started = Instant::now();
     let recorder = Arc::new(Recorder::default());
     let ctx = IngestContext::new(recorder.clone());
@@ -95,18 +104,24 @@ pub fn run(
         .map(|s| (s.clone(), s.columns(&target, &image_columns)))
         .filter(|(_, cols)| !cols.is_empty())
         .collect();
-    let mut sides = Vec::new();
+    let (mut sides, mut swaps) = (Vec::new(), Vec::new());
     for (stage, _) in &active {
         let schema = prepare_side_table(store, stage.as_ref())?;
-        if opts.mode == WriteMode::Overwrite {
-            store.delete_rows(stage.table(), &stage.rows_from(table))?;
-        }
         let spec = WriteSpec {
             mode: WriteMode::Append,
             key: stage.key(),
             unique: false,
         };
-        sides.push(store.writer(stage.table(), schema, spec)?);
+        // An overwrite's side rows wait in a staging table until the source table's overwrite commits.
+        let target = if opts.mode == WriteMode::Overwrite {
+            let swap = SideSwap::create(store, stage.table(), schema.clone(), stage.rows_from(table))?;
+            let name = swap.stage.clone();
+            swaps.push(swap);
+            name
+        } else {
+            stage.table().to_string()
+        };
+        sides.push(store.writer(&target, schema, spec)?);
     }
     let spec = WriteSpec {
         mode: opts.mode,
@@ -124,7 +139,8 @@ pub fn run(
         ctx.clone(),
     )?;
 
-    let mut writer = Writer::new(store, table, opts, total, main, sides, generation, paths);
+    let mut writer = RunWriter::new(store, table, opts, total, main, sides, generation, paths);
+    writer.swaps = swaps;
     let result = (|| {
         for item in staged {
             let (batch, side, done) = item?;
@@ -243,10 +259,10 @@ fn evolve(store: &Store, table: &str, existing: SchemaRef, target: &Schema) -> R
         tracing::info!(table, columns = ?names, "adding columns");
         match store.add_columns(table, Arc::new(Schema::new(added.clone()))) {
             Ok(()) => {}
-            Err(e) if e.is_retryable() && conflicts + 1 < writer::COMMIT_ATTEMPTS => {
+            Err(e) if e.is_retryable() && conflicts + 1 < Backoff::COMMITS.attempts => {
                 conflicts += 1;
                 tracing::debug!(table, error = %e.chain(), "adding columns lost a commit race; retrying");
-                writer::back_off(conflicts);
+                std::thread::sleep(Backoff::COMMITS.delay(conflicts));
             }
             Err(e) if e.is_retryable() || others >= 2 => return Err(e),
             Err(e) => {

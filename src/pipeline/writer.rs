@@ -3,23 +3,24 @@
 //! and commits them at the end).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use lakefeed_core::{Result, WriteMode};
 
 use super::ledger;
+use super::side_swap::SideSwap;
 use crate::options::IngestOptions;
-use crate::store::{Store, Writer as TableWriter};
+use crate::retry::Backoff;
+use crate::blocking::{BlockingWriter, Store};
 
 /// Where one run writes: the source table's writer and each active side stage's.
-pub(super) struct Writer<'a> {
+pub(super) struct RunWriter<'a> {
     pub store: &'a Store,
     pub table: &'a str,
     pub opts: &'a IngestOptions,
     pub total: Option<u64>,
-    main: TableWriter,
-    sides: Vec<TableWriter>,
+    main: BlockingWriter,
+    sides: Vec<BlockingWriter>,
     /// The table's generation, when inputs are recorded in the ledger.
     generation: Option<String>,
     /// Input key → path, for inputs listed by the format.
@@ -36,17 +37,19 @@ pub(super) struct Writer<'a> {
     buf_done: Vec<String>,
     /// Overwrite: inputs completed, recorded once the overwrite is committed.
     all_done: Vec<String>,
+    /// Overwrite: the side rows' staging tables, swapped in once the overwrite is committed.
+    pub swaps: Vec<SideSwap>,
 }
 
-impl<'a> Writer<'a> {
+impl<'a> RunWriter<'a> {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: &'a Store,
         table: &'a str,
         opts: &'a IngestOptions,
         total: Option<u64>,
-        main: TableWriter,
-        sides: Vec<TableWriter>,
+        main: BlockingWriter,
+        sides: Vec<BlockingWriter>,
         generation: Option<String>,
         paths: BTreeMap<String, String>,
     ) -> Self {
@@ -69,6 +72,7 @@ impl<'a> Writer<'a> {
             side_buf: Vec::new(),
             buf_done: Vec::new(),
             all_done: Vec::new(),
+            swaps: Vec::new(),
         }
     }
 
@@ -104,14 +108,14 @@ impl<'a> Writer<'a> {
                 .map(|(_, b)| b.clone())
                 .collect();
             if !rows.is_empty() {
-                let w = retrying(self.table, || side.write(rows.clone()))?;
+                let w = Backoff::COMMITS.run(self.table, || side.write(rows.clone()))?;
                 self.side_written[i] += w.rows;
             }
         }
         self.side_buf.clear();
         if self.buf_rows > 0 {
             let batches = std::mem::take(&mut self.buf);
-            let w = retrying(self.table, || self.main.write(batches.clone()))?;
+            let w = Backoff::COMMITS.run(self.table, || self.main.write(batches.clone()))?;
             self.written += w.rows;
             self.present += w.present;
             tracing::debug!(table = self.table, rows = self.written, "committed");
@@ -133,9 +137,12 @@ impl<'a> Writer<'a> {
     /// Flushes, commits an overwrite, records its inputs, and says what was written.
     pub fn finish(mut self) -> Result<Counts> {
         self.flush()?;
-        self.main.finish()?;
         for side in &mut self.sides {
             side.finish()?;
+        }
+        self.main.finish()?;
+        for swap in std::mem::take(&mut self.swaps) {
+            swap.swap_in(self.opts.rows_per_commit)?;
         }
         let done = std::mem::take(&mut self.all_done);
         self.record(done)?;
@@ -171,33 +178,4 @@ pub(super) struct Counts {
     pub written: u64,
     pub present: u64,
     pub side_written: Vec<u64>,
-}
-
-/// Attempts at one commit before a retryable error (a lost commit race) is given up on. Lance itself retries a
-/// conflicting commit up to 20 times before it reports one, so this covers heavy contention.
-pub(super) const COMMIT_ATTEMPTS: u32 = 8;
-
-/// Sleeps before attempt `attempt + 1`: 100 ms doubling up to 2 s, with jitter so racing writers spread out.
-pub(super) fn back_off(attempt: u32) {
-    let base = (50u64 << attempt.min(5)).min(2000);
-    let jitter = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_nanos()) % (base / 2 + 1));
-    std::thread::sleep(Duration::from_millis(base + jitter));
-}
-
-/// Runs a commit, trying again (with back-off) while the error says a retry may succeed. A failed commit wrote
-/// nothing, so trying again cannot duplicate rows.
-pub(super) fn retrying<T>(table: &str, mut commit: impl FnMut() -> Result<T>) -> Result<T> {
-    let mut attempt = 1;
-    loop {
-        match commit() {
-            Err(e) if e.is_retryable() && attempt < COMMIT_ATTEMPTS => {
-                tracing::debug!(table, attempt, error = %e.chain(), "retrying commit");
-                back_off(attempt);
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
 }

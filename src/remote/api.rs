@@ -1,20 +1,24 @@
-//! The HTTP side of the managed service (§8): the seed's headers, the org id from the token's `OrgID`/`org_id`
-//! claim or else `GET /me`, its error mapping (401/403 → AuthError, 404 → not found, 409 → TableError, others →
-//! ManagedServiceError with the body's `error`), and retries with exponential back-off and jitter on
-//! 429/502/503/504 and broken connections. Async; [`crate::ManagedClient`] and [`super::RemoteStore`] share it.
+//! The HTTP side of the managed service: the seed's headers, the org id from the token's `OrgID`/`org_id`
+//! claim or else `GET /me`, errors as the wire contract maps them ([`crate::wire::error_from_answer`]), and
+//! retries with exponential back-off and jitter on 429/502/503/504 and broken connections. Async;
+//! [`crate::ManagedClient`] and [`super::RemoteStore`] share it.
 
 use std::time::Duration;
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use base64::Engine as _;
 use lakefeed_core::{Error, Result};
 use serde_json::Value;
+
+use crate::retry::Backoff;
+use crate::wire::messages::{Health, Me};
+use crate::wire::routes::{self, Endpoint, Method};
 
 /// The seed's default service.
 pub const DEFAULT_API_URL: &str = "https://api.deeplake.ai";
 
 /// Attempts at one request while the failure is retryable.
-const ATTEMPTS: u32 = 4;
+const ATTEMPTS: u32 = Backoff::REQUESTS.attempts;
 
 /// The limit of a request whose answer is read whole, unless the call gives its own.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
@@ -94,18 +98,17 @@ impl Api {
         &self.workspace
     }
 
-    /// `/workspaces/{ws}{rest}`.
-    pub fn ws_path(&self, rest: &str) -> String {
-        format!("/workspaces/{}{rest}", self.workspace)
+    /// The path of `endpoint` in this workspace, for `table` (ignored by endpoints without one).
+    pub fn path(&self, endpoint: Endpoint, table: &str) -> String {
+        endpoint.path(&self.workspace, table)
     }
 
     async fn org_from_me(&self) -> Result<String> {
-        let me = self
-            .json(reqwest::Method::GET, "/me", Payload::Empty, Call::SAFE)
+        let me: Me = self
+            .answer(routes::ME, routes::ME.pattern, Payload::Empty, Call::SAFE)
             .await?;
-        me.get("organizations")
-            .and_then(Value::as_array)
-            .and_then(|o| o.first())
+        me.organizations
+            .first()
             .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string))
             .ok_or_else(|| Error::Token("Token does not contain org_id claim".into()))
     }
@@ -114,31 +117,41 @@ impl Api {
     pub async fn features(&self) -> Vec<String> {
         let health = self
             .http
-            .get(format!("{}/health", self.url))
+            .get(format!("{}{}", self.url, routes::HEALTH.pattern))
             .timeout(Duration::from_secs(10))
             .send()
             .await;
         let Ok(resp) = health else { return Vec::new() };
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        body.get("features")
-            .and_then(Value::as_array)
-            .map(|f| {
-                f.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
+        resp.json::<Health>()
+            .await
+            .map(|h| h.features)
             .unwrap_or_default()
     }
 
-    /// A request answered with JSON (`null` for an empty body).
+    /// A request to `endpoint` at `path` answered with JSON of shape `T`.
+    pub async fn answer<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        payload: Payload,
+        call: Call,
+    ) -> Result<T> {
+        let value = self.json(endpoint, path, payload, call).await?;
+        serde_json::from_value(value).map_err(|e| Error::Http {
+            status: 200,
+            message: format!("{path}: the service's answer is not of the expected shape: {e}"),
+        })
+    }
+
+    /// A request to `endpoint` at `path` answered with JSON (`null` for an empty body).
     pub async fn json(
         &self,
-        method: reqwest::Method,
+        endpoint: Endpoint,
         path: &str,
         payload: Payload,
         call: Call,
     ) -> Result<Value> {
-        let bytes = self.bytes(method, path, payload, call).await?;
+        let bytes = self.bytes(endpoint, path, payload, call).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
         }
@@ -151,19 +164,19 @@ impl Api {
         })
     }
 
-    /// A request answered with bytes read whole, retried as [`Call`] says.
+    /// A request to `endpoint` at `path` answered with bytes read whole, retried as [`Call`] says.
     pub async fn bytes(
         &self,
-        method: reqwest::Method,
+        endpoint: Endpoint,
         path: &str,
         payload: Payload,
         call: Call,
     ) -> Result<Bytes> {
-        let idempotent = call.idempotent || is_idempotent(&method);
+        let idempotent = call.idempotent || endpoint.method.is_idempotent();
         let timeout = call.timeout.unwrap_or(REQUEST_TIMEOUT);
         self.retrying(path, idempotent, || async {
             let resp = self
-                .once(method.clone(), path, payload.clone(), Some(timeout))
+                .once(endpoint.method, path, payload.clone(), Some(timeout))
                 .await?;
             resp.bytes()
                 .await
@@ -174,10 +187,8 @@ impl Api {
 
     /// A GET whose successful response is returned unread (for streamed bodies); only sending it is retried.
     pub async fn stream(&self, path: &str) -> Result<reqwest::Response> {
-        self.retrying(path, true, || {
-            self.once(reqwest::Method::GET, path, Payload::Empty, None)
-        })
-        .await
+        self.retrying(path, true, || self.once(Method::Get, path, Payload::Empty, None))
+            .await
     }
 
     /// Runs `f` until it succeeds, fails for good, or runs out of attempts. A failure is tried again when it
@@ -196,7 +207,7 @@ impl Api {
                     if error.is_retryable() && (idempotent || unapplied) && attempt < ATTEMPTS =>
                 {
                     tracing::debug!(path, attempt, error = %error, "retrying");
-                    tokio::time::sleep(back_off(attempt)).await;
+                    tokio::time::sleep(Backoff::REQUESTS.delay(attempt)).await;
                 }
                 // A write the server may have applied must not be sent again by anyone: not retryable.
                 Err(Failed {
@@ -217,7 +228,7 @@ impl Api {
     /// One request with the seed's headers; a status of 400 or more is the mapped error.
     async fn once(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         payload: Payload,
         timeout: Option<Duration>,
@@ -227,6 +238,8 @@ impl Api {
         } else {
             &self.http_stream
         };
+        let method = reqwest::Method::from_bytes(method.as_str().as_bytes())
+            .map_err(|e| Failed::maybe_applied(Error::Other(e.to_string())))?;
         let mut req = http
             .request(method, format!("{}{path}", self.url))
             .bearer_auth(&self.token)
@@ -238,7 +251,7 @@ impl Api {
             Payload::Empty => req,
             Payload::Json(b) => req.json(&b),
             Payload::Arrow(b) => req
-                .header(reqwest::header::CONTENT_TYPE, crate::ipc::CONTENT_TYPE)
+                .header(reqwest::header::CONTENT_TYPE, crate::wire::ipc::CONTENT_TYPE)
                 .body(b),
         };
         if let Some(t) = timeout {
@@ -260,7 +273,7 @@ impl Api {
         Err(Failed {
             // 429 and 503 say the request was not taken (lakefeed serve answers 503 to a lost commit race).
             unapplied: status == 429 || status == 503,
-            error: status_error(status, path, &text),
+            error: crate::wire::error_from_answer(status, path, &text),
         })
     }
 }
@@ -284,13 +297,6 @@ impl Call {
     };
 }
 
-fn is_idempotent(method: &reqwest::Method) -> bool {
-    matches!(
-        *method,
-        reqwest::Method::GET | reqwest::Method::DELETE | reqwest::Method::HEAD
-    )
-}
-
 /// A failed attempt, and whether the server surely did not act on it.
 struct Failed {
     error: Error,
@@ -308,46 +314,6 @@ impl Failed {
 
 fn network(e: reqwest::Error) -> Error {
     Error::Network(e.to_string())
-}
-
-/// The seed's error for an HTTP status, with the body's `error` (or its text).
-fn status_error(status: u16, path: &str, text: &str) -> Error {
-    let json: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    let message = json
-        .get("error")
-        .and_then(Value::as_str)
-        .map_or_else(|| text.chars().take(300).collect(), str::to_string);
-    // lakefeed serve names a table error (a bad column, a type clash) in `code`: it keeps its class.
-    if json.get("code").and_then(Value::as_str) == Some("TABLE_ERROR") {
-        return Error::Table(message);
-    }
-    match status {
-        401 => Error::Http {
-            status,
-            message: format!("Unauthorized: invalid or expired token ({message})"),
-        },
-        403 => Error::Http {
-            status,
-            message: format!("Forbidden: insufficient permissions ({message})"),
-        },
-        404 => Error::Http {
-            status,
-            message: format!("Not found: {path} ({message})"),
-        },
-        409 => Error::Table(message),
-        _ => Error::Http {
-            status,
-            message: format!("API request failed: HTTP {status}: {message}"),
-        },
-    }
-}
-
-/// Exponential back-off with jitter: 200 ms × 2^(attempt-1) plus up to 100 ms.
-fn back_off(attempt: u32) -> Duration {
-    let jitter = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() % 100);
-    Duration::from_millis(200 * (1 << (attempt - 1).min(6)) + u64::from(jitter))
 }
 
 /// The org id in a JWT's payload (`OrgID`, else `org_id`); not verified (the service does that).

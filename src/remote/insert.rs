@@ -1,4 +1,4 @@
-//! Rows as the seed's SQL (§8): batched, parameterised `INSERT … VALUES` statements for a service's query
+//! Rows as the seed's SQL: batched, parameterised `INSERT … VALUES` statements for a service's query
 //! endpoint, since its native dataset protocol is not public. Bytes travel as hex (`decode($n, 'hex')::IMAGE`),
 //! vectors as `ARRAY[…]::FLOAT4[]` literals of our own formatted numbers, text and numbers as `$n` parameters;
 //! a keyed append is `ON CONFLICT (key) DO NOTHING`, an upsert `DO UPDATE SET c = EXCLUDED.c`.

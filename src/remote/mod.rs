@@ -1,9 +1,9 @@
-//! A managed service as a store (§8): the seed's REST API for everything it has (tables, SQL, indexes), and
+//! A managed service as a store and a query engine: the seed's REST API (see [`crate::wire`]) for everything it has (tables, SQL, indexes), and
 //! rows written as batched, parameterised INSERTs through its query endpoint. When the server lists the
 //! `arrow-ipc` feature in `/health` (as `lakefeed serve` does), batches, schemas, scans and query results
 //! travel as Arrow IPC instead: exact types, no text round trip, and streamed scans for training loops.
 //!
-//! [`RemoteStore`] implements [`TableStore`], so the same pipeline (formats, thumbnails, keyed writes, the
+//! [`RemoteStore`] implements [`TableStore`] and [`QueryEngine`] (statements are forwarded), so the same pipeline (formats, thumbnails, keyed writes, the
 //! inputs ledger, the run report) ingests into a service as into the local store.
 
 mod api;
@@ -17,47 +17,23 @@ use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{Schema, SchemaRef};
-use axum::body::Bytes;
+use bytes::Bytes;
 use lakefeed_core::query::quote_ident;
 use lakefeed_core::{
-    BatchStream, Error, LogicalType, QueryResult, Result, ScanSpec, TableStore, TableWriter,
-    WriteMode, WriteSpec, validate_table_name,
+    BatchStream, Capabilities, Error, LogicalType, QueryEngine, QueryResult, Result, ScanSpec,
+    TableStore, TableWriter, WriteMode, WriteSpec, validate_table_name,
 };
-use reqwest::Method;
 use serde_json::{Value, json};
 
-pub use crate::sql::sql_field;
+pub use crate::wire::WritePath;
 pub use api::DEFAULT_API_URL;
 pub(crate) use api::{Api, Call, Payload};
 pub use rows::json_result;
 
-use crate::ipc;
+use crate::wire::messages::{self, CreateTable, QueryRequest, QueryResponse, ReadParams, Tables};
+use crate::wire::routes::{self, Endpoint};
+use crate::wire::{ipc, pg_type, sql_field};
 use writer::RemoteWriter;
-
-/// How rows reach the service.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum WritePath {
-    /// Arrow IPC when the server advertises it, else SQL INSERTs.
-    #[default]
-    Auto,
-    /// SQL INSERTs through the query endpoint, always (what any service of the seed's API takes).
-    Insert,
-    /// Arrow IPC (fails against a server without it).
-    Arrow,
-    /// Nothing but the seed's API, even where the server has more (what the client does against the seed's
-    /// service): INSERTs, schemas from `information_schema`, `ALTER TABLE`, JSON results.
-    SeedApi,
-}
-
-/// A column's type name from PostgreSQL's `information_schema.columns`: the `data_type`, or for a domain
-/// (`USER-DEFINED`, e.g. `image`) or an array (`ARRAY`, `_float4`) the underlying `udt_name`.
-fn pg_type(data_type: &str, udt_name: &str) -> String {
-    match data_type.to_ascii_uppercase().as_str() {
-        "USER-DEFINED" => udt_name.to_string(),
-        "ARRAY" => format!("{}[]", udt_name.trim_start_matches('_')),
-        _ => data_type.to_string(),
-    }
-}
 
 /// One workspace of a managed service as a [`TableStore`]. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -124,15 +100,14 @@ impl RemoteStore {
         self.arrow
     }
 
-    fn query_body(&self, sql: &str, params: &[Value]) -> Value {
-        let mut body = json!({"query": sql});
-        if !params.is_empty() {
-            body["params"] = Value::Array(params.to_vec());
-        }
-        if self.query_timeout != Duration::from_secs(60) {
-            body["timeout_ms"] = json!(self.query_timeout.as_millis() as u64);
-        }
-        body
+    fn query_body(&self, sql: &str, params: &[Value]) -> Result<Value> {
+        let body = QueryRequest {
+            query: sql.to_string(),
+            params: params.to_vec(),
+            timeout_ms: (self.query_timeout != Duration::from_secs(60))
+                .then(|| self.query_timeout.as_millis() as u64),
+        };
+        Ok(messages::to_json(&body)?)
     }
 
     /// The seed's query call: `(columns, rows)` as JSON. `idempotent`: running it twice does what running it
@@ -147,36 +122,21 @@ impl RemoteStore {
             timeout: Some(self.query_timeout + Duration::from_secs(5)),
             idempotent,
         };
-        let resp = self
+        let resp: QueryResponse = self
             .api
-            .json(
-                Method::POST,
-                &self.api.ws_path("/tables/query"),
-                Payload::Json(self.query_body(sql, params)),
+            .answer(
+                routes::QUERY,
+                &self.path(routes::QUERY, ""),
+                Payload::Json(self.query_body(sql, params)?),
                 call,
             )
             .await?;
-        let columns = resp
-            .get("columns")
-            .and_then(Value::as_array)
-            .map(|c| {
-                c.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let rows = resp
-            .get("rows")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|r| r.as_array().cloned().unwrap_or_default())
-            .collect();
-        Ok((columns, rows))
+        Ok((resp.columns, resp.rows))
     }
 
-    fn arrow_path(&self, table: &str) -> String {
-        self.api.ws_path(&format!("/arrow/tables/{table}"))
+    /// The path of `endpoint` in this store's workspace, for `table`.
+    fn path(&self, endpoint: Endpoint, table: &str) -> String {
+        self.api.path(endpoint, table)
     }
 }
 
@@ -197,40 +157,30 @@ pub(crate) fn reads_only(sql: &str) -> bool {
         .any(|w| first.eq_ignore_ascii_case(w))
 }
 
-pub(crate) fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b',' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[async_trait::async_trait]
 impl TableStore for RemoteStore {
+    fn capabilities(&self) -> Capabilities {
+        // lakefeed serve's Arrow endpoints stream scans and swap a staged overwrite in with one commit; the
+        // seed's API alone has neither.
+        Capabilities {
+            atomic_overwrite: self.arrow,
+            streaming_scan: self.arrow,
+            staged_commit: self.arrow,
+            optimize: self.arrow,
+        }
+    }
+
     async fn list_tables(&self) -> Result<Vec<String>> {
-        let resp = self
+        let resp: Tables = self
             .api
-            .json(
-                Method::GET,
-                &self.api.ws_path("/tables"),
+            .answer(
+                routes::LIST_TABLES,
+                &self.path(routes::LIST_TABLES, ""),
                 Payload::Empty,
                 Call::SAFE,
             )
             .await?;
-        let mut names: Vec<String> = resp
-            .get("tables")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|t| {
-                t.get("table_name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .collect();
+        let mut names: Vec<String> = resp.tables.into_iter().map(|t| t.table_name).collect();
         names.sort();
         Ok(names)
     }
@@ -238,10 +188,14 @@ impl TableStore for RemoteStore {
     async fn table_schema(&self, table: &str) -> Result<Option<SchemaRef>> {
         validate_table_name(table)?;
         if self.arrow {
-            let path = format!("{}?limit=0", self.arrow_path(table));
+            let only_schema = ReadParams {
+                limit: Some(0),
+                ..Default::default()
+            };
+            let path = self.path(routes::ARROW_READ, table) + &only_schema.query_string();
             return match self
                 .api
-                .bytes(Method::GET, &path, Payload::Empty, Call::SAFE)
+                .bytes(routes::ARROW_READ, &path, Payload::Empty, Call::SAFE)
                 .await
             {
                 Ok(bytes) => Ok(Some(ipc::decode(&bytes)?.0)),
@@ -276,8 +230,8 @@ impl TableStore for RemoteStore {
             let body = Bytes::from(ipc::encode(&schema, &[])?);
             self.api
                 .json(
-                    Method::PUT,
-                    &self.arrow_path(table),
+                    routes::ARROW_CREATE,
+                    &self.path(routes::ARROW_CREATE, table),
                     Payload::Arrow(body),
                     Call::default(),
                 )
@@ -293,14 +247,18 @@ impl TableStore for RemoteStore {
                 })
                 .collect();
             cols.sort();
-            let mut body = json!({"table_name": table});
-            if !cols.is_empty() {
-                body["table_schema"] =
-                    Value::Object(cols.into_iter().map(|(c, t)| (c, json!(t))).collect());
-            }
-            let path = self.api.ws_path("/tables");
+            let body = CreateTable {
+                table_name: table.to_string(),
+                table_schema: cols.into_iter().map(|(c, t)| (c, json!(t))).collect(),
+            };
+            let path = self.path(routes::CREATE_TABLE, "");
             self.api
-                .json(Method::POST, &path, Payload::Json(body), Call::default())
+                .json(
+                    routes::CREATE_TABLE,
+                    &path,
+                    Payload::Json(messages::to_json(&body)?),
+                    Call::default(),
+                )
                 .await
         };
         match created {
@@ -352,8 +310,8 @@ impl TableStore for RemoteStore {
             return self
                 .api
                 .json(
-                    Method::PATCH,
-                    &self.arrow_path(table),
+                    routes::ARROW_ADD_COLUMNS,
+                    &self.path(routes::ARROW_ADD_COLUMNS, table),
                     Payload::Arrow(body),
                     Call::default(),
                 )
@@ -375,10 +333,10 @@ impl TableStore for RemoteStore {
 
     async fn drop_table(&self, table: &str, if_exists: bool) -> Result<()> {
         validate_table_name(table)?;
-        let path = self.api.ws_path(&format!("/tables/{table}"));
+        let path = self.path(routes::DROP_TABLE, table);
         match self
             .api
-            .json(Method::DELETE, &path, Payload::Empty, Call::SAFE)
+            .json(routes::DROP_TABLE, &path, Payload::Empty, Call::SAFE)
             .await
         {
             Err(e) if if_exists && e.is_not_found() => Ok(()),
@@ -386,11 +344,18 @@ impl TableStore for RemoteStore {
         }
     }
 
-    async fn delete_rows(&self, table: &str, predicate: &str) -> Result<()> {
+    async fn delete_rows(&self, table: &str, predicate: &str) -> Result<u64> {
         let sql = format!("DELETE FROM {} WHERE {predicate}", quote_ident(table));
         match self.query_json(&sql, &[], true).await {
-            Err(e) if e.is_not_found() => Ok(()),
-            other => other.map(|_| ()),
+            Err(e) if e.is_not_found() => Ok(0),
+            // The service answers a DELETE with its count (lakefeed serve: one row, `deleted`); a service
+            // that gives none deleted an unknown number, reported as 0.
+            other => Ok(other?
+                .1
+                .first()
+                .and_then(|r| r.first())
+                .and_then(Value::as_u64)
+                .unwrap_or(0)),
         }
     }
 
@@ -406,7 +371,7 @@ impl TableStore for RemoteStore {
     async fn scan(&self, table: &str, spec: ScanSpec) -> Result<BatchStream> {
         validate_table_name(table)?;
         if self.arrow {
-            return scan::arrow(&self.api, &self.arrow_path(table), &spec).await;
+            return scan::arrow(&self.api, &self.path(routes::ARROW_READ, table), &spec).await;
         }
         let cols = spec.columns.as_ref().map_or_else(
             || "*".to_string(),
@@ -423,27 +388,6 @@ impl TableStore for RemoteStore {
         }
         let result = self.query(&sql, &[]).await?;
         Ok(scan::in_batches(result, spec.batch_size))
-    }
-
-    async fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
-        if self.arrow {
-            let bytes = self
-                .api
-                .bytes(
-                    Method::POST,
-                    &self.api.ws_path("/arrow/query"),
-                    Payload::Json(self.query_body(sql, params)),
-                    Call {
-                        timeout: Some(self.query_timeout + Duration::from_secs(5)),
-                        idempotent: reads_only(sql),
-                    },
-                )
-                .await?;
-            let (schema, batches) = ipc::decode(&bytes)?;
-            return Ok(QueryResult::new(schema, batches));
-        }
-        let (columns, rows) = self.query_json(sql, params, reads_only(sql)).await?;
-        json_result(columns, rows)
     }
 
     async fn create_index(&self, table: &str, column: &str) -> Result<()> {
@@ -465,9 +409,9 @@ impl TableStore for RemoteStore {
             );
             return Ok(());
         }
-        let path = self.api.ws_path(&format!("/tables/{table}/optimize"));
+        let path = self.path(routes::OPTIMIZE, table);
         self.api
-            .json(Method::POST, &path, Payload::Empty, Call::SAFE)
+            .json(routes::OPTIMIZE, &path, Payload::Empty, Call::SAFE)
             .await
             .map(|_| ())
     }
@@ -477,34 +421,33 @@ impl TableStore for RemoteStore {
     }
 }
 
+#[async_trait::async_trait]
+impl QueryEngine for RemoteStore {
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
+        if self.arrow {
+            let bytes = self
+                .api
+                .bytes(
+                    routes::ARROW_QUERY,
+                    &self.path(routes::ARROW_QUERY, ""),
+                    Payload::Json(self.query_body(sql, params)?),
+                    Call {
+                        timeout: Some(self.query_timeout + Duration::from_secs(5)),
+                        idempotent: reads_only(sql),
+                    },
+                )
+                .await?;
+            let (schema, batches) = ipc::decode(&bytes)?;
+            return Ok(QueryResult::new(schema, batches));
+        }
+        let (columns, rows) = self.query_json(sql, params, reads_only(sql)).await?;
+        json_result(columns, rows)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use arrow::datatypes::DataType;
-
     use super::*;
-
-    #[test]
-    fn postgres_column_types_map_to_stored_types() {
-        let field = |dt: &str, udt: &str| sql_field("c", &pg_type(dt, udt)).unwrap();
-        assert!(matches!(
-            field("ARRAY", "_float4").data_type(),
-            DataType::List(_)
-        ));
-        let image = field("USER-DEFINED", "image");
-        assert_eq!(image.data_type(), &DataType::Binary);
-        assert_eq!(LogicalType::of_field(&image), Some(LogicalType::Image));
-        assert_eq!(
-            field("double precision", "float8").data_type(),
-            &DataType::Float64
-        );
-        assert_eq!(
-            field("character varying", "varchar").data_type(),
-            &DataType::Utf8
-        );
-        assert_eq!(field("integer", "int4").data_type(), &DataType::Int32);
-        assert_eq!(field("jsonb", "jsonb").data_type(), &DataType::Utf8);
-        assert!(sql_field("c", &pg_type("USER-DEFINED", "geometry")).is_err());
-    }
 
     #[test]
     fn only_reads_are_read_only() {

@@ -9,22 +9,17 @@ use futures::stream::BoxStream;
 use lakefeed_core::{BatchStream, Error, QueryResult, Result, ScanSpec};
 
 use super::api::Api;
+use crate::wire::messages::ReadParams;
 
-/// Streams `GET {path}?columns=…&filter=…&batch_size=…` as batches.
+/// Streams `GET {path}?`[`ReadParams`] as batches.
 pub(super) async fn arrow(api: &Api, path: &str, spec: &ScanSpec) -> Result<BatchStream> {
-    let mut query = vec![("batch_size", spec.batch_size.to_string())];
-    if let Some(c) = &spec.columns {
-        query.push(("columns", c.join(",")));
-    }
-    if let Some(f) = &spec.filter {
-        query.push(("filter", f.clone()));
-    }
-    let qs = query
-        .iter()
-        .map(|(k, v)| format!("{k}={}", super::url_escape(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let resp = api.stream(&format!("{path}?{qs}")).await?;
+    let params = ReadParams {
+        columns: spec.columns.as_ref().map(|c| c.join(",")),
+        filter: spec.filter.clone(),
+        batch_size: spec.batch_size,
+        limit: None,
+    };
+    let resp = api.stream(&format!("{path}{}", params.query_string())).await?;
     let reading = Reading {
         body: resp.bytes_stream().boxed(),
         decoder: StreamDecoder::new(),
@@ -41,7 +36,7 @@ pub(super) async fn arrow(api: &Api, path: &str, spec: &ScanSpec) -> Result<Batc
 }
 
 struct Reading {
-    body: BoxStream<'static, reqwest::Result<axum::body::Bytes>>,
+    body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     decoder: StreamDecoder,
     buf: Buffer,
     done: bool,

@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use axum::body::Bytes;
+use bytes::Bytes;
 use lakefeed_core::{Error, Result, TableStore, TableWriter, WriteMode, WriteSpec, Written};
-use reqwest::Method;
-use serde_json::{Value, json};
 
-use super::{Call, Payload, RemoteStore, insert, url_escape};
-use crate::ipc;
+use super::{Call, Payload, RemoteStore, insert};
+use crate::wire::ipc;
+use crate::wire::messages::{self, Replace, WriteParams};
+use crate::wire::routes;
 
 /// Arrow bytes per write request at most (a single larger batch goes alone).
 const MAX_ARROW_BYTES: usize = 16 << 20;
@@ -28,17 +28,15 @@ impl RemoteStore {
         // A keyed write may be sent again: rows already there are skipped.
         let keyed = !spec.key.is_empty();
         if self.arrow_writes {
-            let key = spec.key.join(",");
-            let mode = match spec.mode {
-                WriteMode::Upsert => "upsert",
-                _ => "append",
+            let params = WriteParams {
+                mode: match spec.mode {
+                    WriteMode::Upsert => WriteMode::Upsert,
+                    _ => WriteMode::Append,
+                },
+                key: keyed.then(|| spec.key.join(",")),
+                unique: spec.unique,
             };
-            let path = format!(
-                "{}?mode={mode}&key={}&unique={}",
-                self.arrow_path(table),
-                url_escape(&key),
-                spec.unique
-            );
+            let path = self.api.path(routes::ARROW_WRITE, table) + &params.query_string();
             for chunk in arrow_chunks(batches) {
                 let Some(schema) = chunk.first().map(RecordBatch::schema) else {
                     continue;
@@ -48,13 +46,13 @@ impl RemoteStore {
                     timeout: None,
                     idempotent: keyed,
                 };
-                let r = self
+                let r: messages::Written = self
                     .api
-                    .json(Method::POST, &path, Payload::Arrow(body), call)
+                    .answer(routes::ARROW_WRITE, &path, Payload::Arrow(body), call)
                     .await
                     .map_err(|e| partly_written(e, &total, keyed))?;
-                total.rows += r.get("inserted").and_then(Value::as_u64).unwrap_or(0);
-                total.present += r.get("skipped").and_then(Value::as_u64).unwrap_or(0);
+                total.rows += r.inserted;
+                total.present += r.skipped;
             }
             return Ok(total);
         }
@@ -173,19 +171,12 @@ impl TableWriter for RemoteWriter {
             return Ok(());
         }
         let stage = self.stage().await?;
-        let path = self
-            .store
-            .api
-            .ws_path(&format!("/tables/{}/replace", self.table));
+        let path = self.store.api.path(routes::REPLACE, &self.table);
+        let body = messages::to_json(&Replace { from: stage })?;
         let replaced = self
             .store
             .api
-            .json(
-                Method::POST,
-                &path,
-                Payload::Json(json!({"from": stage})),
-                Call::default(),
-            )
+            .json(routes::REPLACE, &path, Payload::Json(body), Call::default())
             .await;
         // Done or failed, the stage goes now (the server drops it on success; this is a no-op then).
         if let Some(stage) = self.stage.take() {
@@ -211,7 +202,7 @@ impl Drop for RemoteWriter {
     /// An overwrite abandoned (or failed) leaves the table as it was; its staging table is dropped.
     fn drop(&mut self) {
         if let Some(stage) = self.stage.take() {
-            crate::store::clean_up(drop_stage(self.store.clone(), stage));
+            crate::runtime::clean_up(drop_stage(self.store.clone(), stage));
         }
     }
 }

@@ -1,27 +1,33 @@
-//! `lakefeed serve`: the managed service's REST API (the seed's wire contract, §8) over lakefeed's own store, so a
-//! team can self-host and the seed's clients work against it.
+//! `lakefeed serve`: the managed service's REST API ([`crate::wire`]: the seed's contract and lakefeed's Arrow
+//! endpoints) over lakefeed's own store, so a team can self-host and the seed's clients work against it.
 //!
 //! Every request but `/health` needs a bearer JWT ([`auth`]). The token's org and the path's workspace pick a
-//! store directory `{root}/{org}/{workspace}`; SQL runs in that store's session, which knows only that
-//! workspace's tables. Errors are JSON `{"error", "code", "request_id"}` with the seed's status codes. Each request
+//! store `{root}/{org}/{workspace}` ([`state`]); SQL runs in that store's engine, which knows only that
+//! workspace's tables. Handlers await the [`Backend`](crate::Backend) directly on the server's runtime. Errors are
+//! JSON `{"error", "code", "request_id"}` with the seed's status codes ([`crate::wire::codes`]). Each request
 //! gets an id (the `x-request-id` header) and one structured log line. SIGTERM or Ctrl-C stops accepting and lets
 //! requests in flight finish.
+//!
+//! The parts: [`auth`] (tokens), `error` (error answers), `extract` (the caller, workspace, table and bodies a
+//! handler takes), `seed_api` and `arrow_api` (handlers), `router` (merges their routes, logs requests).
 
-mod arrow;
+mod arrow_api;
 pub mod auth;
-mod routes;
+mod error;
+mod extract;
+mod router;
+mod seed_api;
+mod state;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use lakefeed_core::{Error, Result, validate_table_name};
-
-use crate::store::{LocalStore, Store};
+use lakefeed_core::{Error, Result};
 
 pub use auth::{Caller, Verifier};
+use state::AppState;
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -54,39 +60,6 @@ impl ServeConfig {
     }
 }
 
-/// What every handler shares.
-pub(crate) struct AppState {
-    config: ServeConfig,
-    /// Open stores by (org, workspace).
-    stores: Mutex<HashMap<(String, String), Store>>,
-}
-
-impl AppState {
-    /// The store of `caller`'s org and workspace `ws` (opened, and created, on first use).
-    fn store(&self, caller: &Caller, ws: &str) -> Result<Store> {
-        let key = (caller.org.clone(), ws.to_string());
-        if let Some(s) = self
-            .stores
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(s.clone());
-        }
-        validate_table_name(&caller.org).map_err(|_| {
-            Error::Auth(format!("the token's org id '{}' is not usable", caller.org))
-        })?;
-        validate_table_name(ws)
-            .map_err(|_| Error::Workspace(format!("invalid workspace name '{ws}'")))?;
-        let dir = self.config.root.join(&caller.org).join(ws);
-        let max_rows = self.config.max_result_rows;
-        let local = crate::store::block_on(async move { LocalStore::open(dir).await })?;
-        let store = Store::new(Arc::new(local.with_max_result_rows(max_rows)));
-        let mut stores = self.stores.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(stores.entry(key).or_insert(store).clone())
-    }
-}
-
 /// Serves until SIGTERM or Ctrl-C; requests in flight finish first. Blocks the calling thread; `on_listening`
 /// gets the bound address (useful with port 0).
 pub fn serve(config: ServeConfig, on_listening: impl FnOnce(SocketAddr) + Send) -> Result<()> {
@@ -104,11 +77,8 @@ pub fn serve(config: ServeConfig, on_listening: impl FnOnce(SocketAddr) + Send) 
             .map_err(|e| Error::Other(e.to_string()))?;
         tracing::info!(%addr, root = %config.root.display(), "serving");
         on_listening(addr);
-        let state = Arc::new(AppState {
-            config,
-            stores: Mutex::new(HashMap::new()),
-        });
-        axum::serve(listener, routes::router(state))
+        let state = Arc::new(AppState::new(config));
+        axum::serve(listener, router::router(state))
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| Error::Other(format!("server failed: {e}")))

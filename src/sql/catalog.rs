@@ -12,7 +12,8 @@ use datafusion::execution::context::SessionContext;
 use datafusion::sql::TableReference;
 use lakefeed_core::{LogicalType, Result};
 
-use super::{df_error, pg_column_type};
+use super::df_error;
+use crate::wire::pg_column_type;
 use crate::store::lance_error::from_lance;
 
 const SCHEMA: &str = "information_schema";

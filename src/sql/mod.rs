@@ -1,15 +1,18 @@
-//! SQL over a store (§7): DataFusion with the PostgreSQL dialect over lancedb's table adapter.
+//! SQL over the Lance store: DataFusion with the PostgreSQL dialect over lancedb's table adapter.
 //!
-//! [`Session`] is the one place a DataFusion session is built. Its [`Session::new`] registers everything the
-//! dialect adds (the search operators, their functions and types) through [`session_state`]; a
-//! statement is parsed once into a [`Statement`] and dispatched: SELECT/EXPLAIN are planned and run,
-//! `CREATE INDEX … USING deeplake_index (col)` goes to the store. Parameters `$1..$n` are bound as values in
-//! the logical plan, never spliced into the text.
+//! [`SqlEngine`] is the [`lakefeed_core::QueryEngine`] over a [`LanceStore`]: a statement is parsed once into a
+//! [`Statement`] and dispatched: SELECT/EXPLAIN are planned and run by a [`Session`], the one place a DataFusion
+//! session is built (it registers the search operators, their functions and types through
+//! [`session_state`]); INSERT, DELETE and ALTER TABLE are run here ([`dml`]) through the store's data-plane
+//! calls, and `CREATE INDEX … USING deeplake_index (col)` asks the store for the index. Parameters `$1..$n`
+//! are bound as values in the logical plan, never spliced into the text.
 
 mod catalog;
+mod dml;
+mod engine;
 mod params;
 pub mod search;
-mod types;
+mod values;
 mod write;
 
 use std::sync::Arc;
@@ -23,16 +26,16 @@ use futures::StreamExt;
 use lakefeed_core::{Error, QueryResult, Result};
 use lancedb::table::datafusion::BaseTableAdapter;
 
+pub use engine::SqlEngine;
 pub use params::to_scalar;
-pub use types::{pg_column_type, sql_field};
 pub use write::{Conflict, Insert, NewColumn};
 
-use crate::store::LocalStore;
+use crate::store::LanceStore;
 
 /// A parsed statement, ready to dispatch.
 #[derive(Debug)]
 pub enum Statement {
-    /// `CREATE INDEX … ON table (column)`: built by the store.
+    /// `CREATE INDEX … ON table (column)`: the store builds it.
     CreateIndex {
         /// The table.
         table: String,
@@ -41,16 +44,16 @@ pub enum Statement {
         /// `IF NOT EXISTS`: keep an index the column already has.
         if_not_exists: bool,
     },
-    /// `INSERT INTO t … VALUES/SELECT [ON CONFLICT …]`: planned source, written by the store.
+    /// `INSERT INTO t … VALUES/SELECT [ON CONFLICT …]`: the source is planned, the rows go to the store's writer.
     Insert(Insert),
-    /// `ALTER TABLE t ADD COLUMN c TYPE, …`: run by the store.
+    /// `ALTER TABLE t ADD COLUMN c TYPE, …`: columns added through the store.
     AddColumns {
         /// The table.
         table: String,
         /// The new columns.
         columns: Vec<NewColumn>,
     },
-    /// `DELETE FROM t [WHERE …]`: run by the store.
+    /// `DELETE FROM t [WHERE …]`: rows deleted through the store.
     Delete {
         /// The table.
         table: String,
@@ -70,7 +73,7 @@ pub(crate) fn df_error(what: &'static str) -> impl Fn(DataFusionError) -> Error 
 }
 
 /// A session state with lakefeed's SQL extensions: the search operators `<#>` and `@>`, their functions and the
-/// hybrid record type (§7). Every session is built here.
+/// hybrid record type. Every session is built here.
 pub fn session_state(config: SessionConfig) -> datafusion::execution::SessionState {
     let builder = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
@@ -105,8 +108,8 @@ impl Session {
         }
     }
 
-    /// A session over a local store's tables.
-    pub fn for_store(store: &LocalStore) -> Self {
+    /// A session over a Lance store's tables.
+    pub fn for_store(store: &LanceStore) -> Self {
         Self::new(store.connection().clone())
     }
 
@@ -173,7 +176,7 @@ impl Session {
             | Statement::Delete { .. }
             | Statement::AddColumns { .. } => {
                 return Err(Error::query(
-                    "CREATE INDEX, INSERT, DELETE and ALTER TABLE are run by the store, not planned",
+                    "CREATE INDEX, INSERT, DELETE and ALTER TABLE are run by the engine, not planned",
                 ));
             }
         };

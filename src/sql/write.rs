@@ -1,4 +1,4 @@
-//! Statements that write (§8): `INSERT … VALUES/SELECT [ON CONFLICT (key) DO NOTHING | DO UPDATE]` and
+//! Statements that write: `INSERT … VALUES/SELECT [ON CONFLICT (key) DO NOTHING | DO UPDATE]` and
 //! `DELETE FROM t [WHERE …]`. Rows reach a managed service through its query endpoint this way, so the store
 //! runs them: an INSERT's source is planned like any SELECT (its `$n` bound as values), then written through
 //! the store's keyed writer. Also here: lakefeed's type names in casts (`decode($1, 'hex')::IMAGE`).

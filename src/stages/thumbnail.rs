@@ -1,4 +1,4 @@
-//! The thumbnail stage (§6): for every IMAGE column a format names, thumbnails at 32, 64, 128 and 256 px go to
+//! The thumbnail stage: for every IMAGE column a format names, thumbnails at 32, 64, 128 and 256 px go to
 //! the shared `thumbnails` table. Rows are thumbnailed in parallel (rayon); a failure is a warning, never a
 //! failed ingest.
 

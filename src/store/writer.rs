@@ -1,4 +1,4 @@
-//! Writing one run into a Lance table (§9): plain appends, keyed appends that skip rows whose key is present,
+//! Writing one run into a Lance table: plain appends, keyed appends that skip rows whose key is present,
 //! upserts, and overwrites committed at once.
 //!
 //! Keyed appends stay linear in the rows written: the writer remembers the keys it committed itself, and asks the
@@ -32,7 +32,7 @@ type Keyed = (RecordBatch, Vec<Option<KeyHash>>);
 pub(super) struct LanceWriter {
     table: String,
     uri: String,
-    lock_path: PathBuf,
+    lock_path: Option<PathBuf>,
     spec: WriteSpec,
     schema: SchemaRef,
     lancedb: lancedb::Table,
@@ -49,7 +49,7 @@ impl LanceWriter {
     pub(super) async fn new(
         table: &str,
         uri: String,
-        lock_path: PathBuf,
+        lock_path: Option<PathBuf>,
         lancedb: lancedb::Table,
         schema: SchemaRef,
         spec: WriteSpec,
@@ -129,7 +129,7 @@ impl LanceWriter {
         if candidates.is_empty() {
             return Ok(Written { rows: 0, present });
         }
-        let _lock = lock(&self.lock_path).await?;
+        let _lock = lock(self.lock_path.as_deref()).await?;
         let ds = Arc::new(open(&self.table, &self.uri).await?);
         self.check_own_files(&ds);
         let found = self.probe(&ds, &candidates).await?;
@@ -250,7 +250,7 @@ impl LanceWriter {
         if rows == 0 {
             return Ok(Written::default());
         }
-        let _lock = lock(&self.lock_path).await?;
+        let _lock = lock(self.lock_path.as_deref()).await?;
         // A stale handle would turn updates into inserts (lancedb#3377): read the latest version first.
         self.lancedb
             .checkout_latest()

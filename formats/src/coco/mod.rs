@@ -1,4 +1,4 @@
-//! `coco`: COCO detection + captions (§5.3). One row per image with its file bytes, a label mask painted from its
+//! `coco`: COCO detection + captions. One row per image with its file bytes, a label mask painted from its
 //! annotations (pycocotools-exact), captions, annotations and categories.
 
 pub mod json;
@@ -190,7 +190,7 @@ pub(crate) fn image_fields() -> Vec<Field> {
     ]
 }
 
-/// The columns of §5.3.
+/// The columns of a COCO row.
 pub fn schema() -> SchemaRef {
     let mut fields = image_fields();
     fields.extend([

@@ -1,4 +1,4 @@
-//! `coco-panoptic`: COCO panoptic (§5.4). One row per annotated image: the image, the panoptic PNG as found
+//! `coco-panoptic`: COCO panoptic. One row per annotated image: the image, the panoptic PNG as found
 //! (segment id = R + 256·G + 256²·B), and its segments. Optionally checks every segment against the PNG.
 
 mod verify;
@@ -113,7 +113,7 @@ impl Panoptic {
     }
 }
 
-/// The columns of §5.4.
+/// The columns of a panoptic row.
 pub fn schema() -> SchemaRef {
     let mut fields = crate::coco::image_fields();
     fields.extend([

@@ -1,4 +1,4 @@
-//! Text chunking (§5.1) in one linear pass: chunks of at most `size` characters, consecutive chunks overlapping
+//! Text chunking in one linear pass: chunks of at most `size` characters, consecutive chunks overlapping
 //! by about `overlap` characters. Each chunk ends at the last boundary of the strongest kind in the back half of
 //! its window: a paragraph (a blank line), then a sentence end, then a line break, then a word break. When the
 //! back half has none, the strongest in the front half is used, and only a window without any whitespace is cut

@@ -1,4 +1,4 @@
-//! The kind of a file, by extension (§5.1).
+//! The kind of a file, by extension.
 
 use std::path::Path;
 

@@ -1,13 +1,15 @@
-//! `files`: FILE ingestion (§5.1). Each file is chunked by its kind: video segments, one image row, PDF pages,
+//! `files`: FILE ingestion. Each file is chunked by its kind: video segments, one image row, PDF pages,
 //! text chunks, or the bytes of anything else. Files are worked on in parallel and come out in input order.
 
 mod chunker;
 mod image;
 mod kind;
 mod paths;
+#[cfg(feature = "media")]
 mod pdf;
 mod table;
 pub mod text;
+#[cfg(feature = "media")]
 mod video;
 
 use std::collections::{BTreeSet, HashMap};
@@ -158,6 +160,7 @@ impl Format for Files {
     }
 
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {
+        #[cfg(feature = "media")]
         if self.files.iter().any(|p| Kind::of(p) == Kind::Pdf) {
             pdf::pdfium()?;
         }
@@ -204,8 +207,14 @@ fn job(path: PathBuf, fid: Option<String>, options: FilesOptions, schema: Schema
             }
         };
         match kind {
+            #[cfg(feature = "media")]
             Kind::Video => video::process(&path, options.segment_seconds, &mut emit, sink),
+            #[cfg(feature = "media")]
             Kind::Pdf => pdf::process(&path, options.pdf_dpi, &mut emit, sink),
+            #[cfg(not(feature = "media"))]
+            Kind::Video | Kind::Pdf => {
+                let _ = sink.send(Msg::Skip(crate::media::NO_MEDIA.into()));
+            }
             Kind::Text => match text::Chunker::new(options.chunk_size, options.chunk_overlap) {
                 Ok(chunker) => text::process(&path, chunker, &mut emit, sink),
                 Err(e) => {

@@ -1,4 +1,4 @@
-//! PDF files: one row per page, the page rendered to PNG at `pdf_dpi` with PDFium and its text (§5.1).
+//! PDF files: one row per page, the page rendered to PNG at `pdf_dpi` with PDFium and its text.
 //!
 //! PDFium binds once per process and serialises its calls, so pages of one file render one after another; the
 //! PNG encoding of page k runs on a helper thread while page k+1 renders, and separate files run in parallel.

@@ -30,7 +30,7 @@ const COLUMNS: &[(&str, LogicalType)] = &[
     ("data", LogicalType::Binary),
 ];
 
-/// The columns of one kind (§5.1).
+/// The columns of one kind.
 pub fn kind_columns(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::Video => &[

@@ -1,4 +1,4 @@
-//! Text files (§5.1): decoded as they are read (UTF-8 with invalid bytes replaced, UTF-16 when a BOM says so) and
+//! Text files: decoded as they are read (UTF-8 with invalid bytes replaced, UTF-16 when a BOM says so) and
 //! chunked by [`Chunker`] as the text arrives, so memory stays bounded whatever the file's size.
 
 use std::io::Read;

@@ -1,5 +1,5 @@
 //! Video files: one demux pass per file cuts stream-copied, standalone segments of `segment_seconds` at keyframes,
-//! with a JPEG thumbnail of each segment's first frame fitting 320×180 (§5.1). In-process with FFmpeg's
+//! with a JPEG thumbnail of each segment's first frame fitting 320×180. In-process with FFmpeg's
 //! libraries; no re-encode, no process per segment.
 //!
 //! Segments are MP4 with the index at the front (`+faststart`); when MP4 cannot hold a stream's codec the

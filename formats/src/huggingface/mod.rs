@@ -1,4 +1,4 @@
-//! `huggingface` (§5.6): a HuggingFace dataset, without Python. `name` is a local directory (the Hub's parquet
+//! `huggingface`: a HuggingFace dataset, without Python. `name` is a local directory (the Hub's parquet
 //! layout or a `save_to_disk` directory) or a Hub id, whose parquet shards are listed through the Hub's
 //! parquet-listing API and downloaded into a cache ([`hub`]). Shards are streamed in parallel; features map to
 //! lakefeed types ([`features`]); row ids are deterministic (dataset, config, split, shard, row).

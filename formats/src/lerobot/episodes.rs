@@ -232,19 +232,27 @@ impl EpisodeJob {
                     (Some(n), Some(fps)) if fps > 0.0 => span.from + n as f64 / fps,
                     _ => span.to,
                 };
-                let cut = crate::media::cut::cut(path, span.from, to)?;
-                if let Some(length) = self.episode.length
-                    && cut.frames != length as u64
+                #[cfg(not(feature = "media"))]
                 {
-                    warn(format!(
-                        "episode {}: {}: {} frames from {:.3} s, but the episode's length is {length}",
-                        self.episode.index,
-                        path.display(),
-                        cut.frames,
-                        span.from
-                    ));
+                    let _ = (path, to, warn);
+                    Err(crate::media::NO_MEDIA.to_string())
                 }
-                Ok(Some(cut.bytes))
+                #[cfg(feature = "media")]
+                {
+                    let cut = crate::media::cut::cut(path, span.from, to)?;
+                    if let Some(length) = self.episode.length
+                        && cut.frames != length as u64
+                    {
+                        warn(format!(
+                            "episode {}: {}: {} frames from {:.3} s, but the episode's length is {length}",
+                            self.episode.index,
+                            path.display(),
+                            cut.frames,
+                            span.from
+                        ));
+                    }
+                    Ok(Some(cut.bytes))
+                }
             }
         }
     }

@@ -1,4 +1,4 @@
-//! LeRobot datasets (§5.5): layouts v2.0, v2.1 and v3.0, read from `meta/info.json`. Registered formats:
+//! LeRobot datasets: layouts v2.0, v2.1 and v3.0, read from `meta/info.json`. Registered formats:
 //! `lerobot-tasks` (one row per task), `lerobot-frames` (one row per frame) and `lerobot-episodes` (one row per
 //! episode with a video per camera).
 

@@ -1,13 +1,25 @@
 //! Media helpers shared by the formats and the engine's thumbnail stage: stream-copy video writing and exact
-//! cuts, JPEG decoding at a reduced DCT scale and encoding (libjpeg-turbo), and the four thumbnails of an image.
+//! cuts, JPEG decoding at a reduced DCT scale and encoding (libjpeg-turbo), and the four thumbnails of an image
+//! (the `media` feature); and pixel-count checks on images (always).
 
+#[cfg(feature = "media")]
 pub mod cut;
+#[cfg(feature = "media")]
 pub mod jpeg;
+#[cfg(feature = "media")]
 mod mp4_edit;
+#[cfg(feature = "media")]
 mod thumbs;
+#[cfg(feature = "media")]
 pub mod video;
 
+#[cfg(feature = "media")]
 pub use thumbs::{BOXES, QUALITY, Thumb, fit, thumbnails};
+
+/// Why a video or PDF was left out by a build without the `media` feature.
+#[cfg(not(feature = "media"))]
+pub const NO_MEDIA: &str =
+    "this build of lakefeed has no media codecs (the `media` feature): videos and PDFs are not read";
 
 /// The most pixels an image or mask may declare and still be decoded or painted: Pillow's decompression-bomb
 /// limit (2 × `MAX_IMAGE_PIXELS`). A larger one keeps its bytes in its row; whatever needs its pixels (thumbnails,

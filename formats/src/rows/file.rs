@@ -1,4 +1,4 @@
-//! A file of records (JSONL, CSV, Parquet) as a format (§5.2).
+//! A file of records (JSONL, CSV, Parquet) as a format.
 //!
 //! JSONL and CSV are read twice: once to check every record and infer types over all of them (so a first run of
 //! nulls cannot freeze a column), then again to build batches. Memory stays bounded by the batch size.

@@ -1,4 +1,4 @@
-//! `rows`: one row per record of a JSONL, CSV or Parquet file (§5.2 column data from a file).
+//! `rows`: one row per record of a JSONL, CSV or Parquet file (column data from a file).
 
 mod file;
 

@@ -17,7 +17,6 @@ use datafusion::logical_expr::{
 };
 use futures::TryStreamExt;
 use lakefeed_core::{Error, Result};
-use lance_index::scalar::InvertedIndexParams;
 use lance_index::scalar::inverted::tokenizer::document_tokenizer::LanceTokenizer;
 use lance_tokenizer::TokenStream;
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
@@ -26,13 +25,8 @@ use lancedb::query::{ExecutableQuery, QueryBase, Select};
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
-/// The full-text index every TEXT index is built with, and the tokenizer exact scoring uses.
-pub fn index_params() -> InvertedIndexParams {
-    InvertedIndexParams::default()
-}
-
 fn tokenizer() -> Result<Box<dyn LanceTokenizer>> {
-    index_params()
+    crate::store::fts_index_params()
         .build()
         .map_err(|e| Error::query(format!("cannot build the text tokenizer: {e}")))
 }

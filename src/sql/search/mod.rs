@@ -1,4 +1,4 @@
-//! Search in SQL (§7): pg_deeplake's `<#>` (cosine similarity on EMBEDDING, BM25 on TEXT), `@>` (contains) and
+//! Search in SQL: pg_deeplake's `<#>` (cosine similarity on EMBEDDING, BM25 on TEXT), `@>` (contains) and
 //! the weighted hybrid record, on every table of the local store.
 //!
 //! [`register`] adds the operators to a session; [`prepare`] runs between binding parameters and executing:
@@ -22,7 +22,6 @@ use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{Expr, LogicalPlan, ScalarUDF};
 use lakefeed_core::Result;
 
-pub use bm25::index_params as fts_index_params;
 use bm25::{BM25, BM25_NORM, Bm25, Bm25Source, Bm25Stats};
 use planner::{HybridRecord, HybridType, SearchPlanner};
 

@@ -1,4 +1,4 @@
-//! Top-k by search score (§7), answered by Lance's search instead of scoring every row in SQL:
+//! Top-k by search score, answered by Lance's search instead of scoring every row in SQL:
 //! - `ORDER BY emb <#> v DESC LIMIT k`: the vector index's best candidates when the column has one, else Lance's
 //!   exact flat search (its distance kernels and a top-k heap);
 //! - `ORDER BY text <#> 'words' DESC LIMIT k` on a column with a full-text index: the index's best matches, with

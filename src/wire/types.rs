@@ -48,3 +48,41 @@ pub fn pg_column_type(t: LogicalType) -> (String, String) {
     };
     (dt.into(), udt.into())
 }
+
+/// A column's type name from PostgreSQL's `information_schema.columns`: the `data_type`, or for a domain
+/// (`USER-DEFINED`, e.g. `image`) or an array (`ARRAY`, `_float4`) the underlying `udt_name`.
+pub fn pg_type(data_type: &str, udt_name: &str) -> String {
+    match data_type.to_ascii_uppercase().as_str() {
+        "USER-DEFINED" => udt_name.to_string(),
+        "ARRAY" => format!("{}[]", udt_name.trim_start_matches('_')),
+        _ => data_type.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_column_types_map_to_stored_types() {
+        let field = |dt: &str, udt: &str| sql_field("c", &pg_type(dt, udt)).unwrap();
+        assert!(matches!(
+            field("ARRAY", "_float4").data_type(),
+            DataType::List(_)
+        ));
+        let image = field("USER-DEFINED", "image");
+        assert_eq!(image.data_type(), &DataType::Binary);
+        assert_eq!(LogicalType::of_field(&image), Some(LogicalType::Image));
+        assert_eq!(
+            field("double precision", "float8").data_type(),
+            &DataType::Float64
+        );
+        assert_eq!(
+            field("character varying", "varchar").data_type(),
+            &DataType::Utf8
+        );
+        assert_eq!(field("integer", "int4").data_type(), &DataType::Int32);
+        assert_eq!(field("jsonb", "jsonb").data_type(), &DataType::Utf8);
+        assert!(sql_field("c", &pg_type("USER-DEFINED", "geometry")).is_err());
+    }
+}

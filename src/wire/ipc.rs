@@ -1,4 +1,4 @@
-//! Arrow IPC streams: how batches travel between `lakefeed serve` and its client (§8, beyond the seed's JSON).
+//! Arrow IPC streams: how batches travel between `lakefeed serve` and its client (beyond the seed's JSON).
 //!
 //! A stream is the schema message then one message per batch, so a reader can start before the writer ends
 //! and memory holds one batch at a time on each side.

@@ -1,82 +1,90 @@
-//! The embedded default store: one Lance table per sub-directory of the store directory, through `lancedb`.
-//! Every append is one atomic Lance commit, so a crash leaves whole commits only.
+//! The Lance store: one Lance table per table name, under a local directory or an object-store URI, through
+//! `lancedb`. Every append is one atomic Lance commit, so a crash leaves whole commits only.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::{DataType, Schema, SchemaRef};
+use arrow::datatypes::{DataType, SchemaRef};
 use futures::StreamExt;
 use lakefeed_core::{
-    BatchStream, Error, QueryResult, Result, ScanSpec, TableStore, TableWriter, WriteSpec,
+    BatchStream, Capabilities, Error, Result, ScanSpec, TableStore, TableWriter, WriteSpec,
     validate_table_name,
 };
-
-/// Where keyed writers' lock files live, beside the tables.
-const LOCK_DIR: &str = "_lakefeed_locks";
 use lancedb::index::Index;
-use lancedb::index::vector::IvfSqIndexBuilder;
 use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
 use lancedb::table::{NewColumnTransform, OptimizeAction};
-use lancedb::{Connection, DistanceType, Table};
+use lancedb::{Connection, Table};
 
+use super::index::{fts_index_params, vector_index};
 use super::lance_error::{from_lance, from_lance_store};
 use super::lock::lock;
 use super::writer::LanceWriter;
-use crate::sql::{Session, Statement};
 
-/// Lance tables under a local directory.
+/// Where keyed writers' lock files live, beside the tables of a local store.
+const LOCK_DIR: &str = "_lakefeed_locks";
+
+/// Lance tables under one location: a local directory, or an object-store URI (`s3://bucket/prefix`, …).
 #[derive(Clone)]
-pub struct LocalStore {
-    root: PathBuf,
+pub struct LanceStore {
+    /// The location as lancedb was given it: an absolute directory, or the URI as written.
+    uri: String,
+    /// The directory, for a local store: its lock files serialise creates and keyed commits across processes.
+    local: Option<PathBuf>,
     conn: Connection,
-    /// The most rows a query may return (a server's limit); the query stops as soon as it passes it.
-    max_result_rows: Option<usize>,
 }
 
-impl std::fmt::Debug for LocalStore {
+impl std::fmt::Debug for LanceStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalStore")
-            .field("root", &self.root)
+        f.debug_struct("LanceStore")
+            .field("uri", &self.uri)
             .finish()
     }
 }
 
-impl LocalStore {
-    /// Opens (creating if needed) the store directory `root`. Must run inside a tokio runtime.
-    pub async fn open(root: impl AsRef<Path>) -> Result<Self> {
-        let root = root.as_ref();
-        std::fs::create_dir_all(root).map_err(|e| {
-            Error::store(
-                format!("cannot create store directory {}", root.display()),
-                e,
-            )
-        })?;
-        let root = root
-            .canonicalize()
-            .map_err(|e| Error::store(root.display().to_string(), e))?;
-        let uri = root.to_string_lossy().to_string();
+/// Whether `location` names an object store (a URI with a scheme other than `file`) rather than a directory.
+fn is_object_store(location: &str) -> bool {
+    location
+        .split_once("://")
+        .is_some_and(|(scheme, _)| scheme != "file" && !scheme.contains(['/', '\\']))
+}
+
+impl LanceStore {
+    /// Opens the store at `location`: a directory (created if needed; `file://` may lead) or an object-store
+    /// URI. Must run inside a tokio runtime.
+    pub async fn open(location: impl AsRef<str>) -> Result<Self> {
+        let location = location.as_ref();
+        let (uri, local) = if is_object_store(location) {
+            (location.trim_end_matches('/').to_string(), None)
+        } else {
+            let dir = Path::new(location.strip_prefix("file://").unwrap_or(location));
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::store(format!("cannot create store directory {}", dir.display()), e)
+            })?;
+            let dir = dir
+                .canonicalize()
+                .map_err(|e| Error::store(dir.display().to_string(), e))?;
+            (dir.to_string_lossy().to_string(), Some(dir))
+        };
         let conn = lancedb::connect(&uri)
             .execute()
             .await
             .map_err(|e| from_lance_store(&format!("open {uri}"), e))?;
-        Ok(Self {
-            root,
-            conn,
-            max_result_rows: None,
-        })
+        Ok(Self { uri, local, conn })
     }
 
-    /// Limits the rows a query may return (and an `INSERT … SELECT` may read): past it the query stops with a
-    /// QueryError rather than collect more.
-    pub fn with_max_result_rows(mut self, rows: usize) -> Self {
-        self.max_result_rows = Some(rows);
-        self
+    /// Opens the local store in directory `dir` (created if needed).
+    pub async fn open_dir(dir: impl AsRef<Path>) -> Result<Self> {
+        Self::open(dir.as_ref().to_string_lossy()).await
     }
 
-    /// The store directory.
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// The store's location: its absolute directory, or its URI.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// The store's directory, when it is local.
+    pub fn local_dir(&self) -> Option<&Path> {
+        self.local.as_deref()
     }
 
     /// The lancedb connection (for SQL sessions over this store).
@@ -85,7 +93,7 @@ impl LocalStore {
     }
 
     /// Whether `column` of `table` has an index.
-    async fn has_index(&self, table: &str, column: &str) -> Result<bool> {
+    pub async fn has_index(&self, table: &str, column: &str) -> Result<bool> {
         let t = self.open_table(table).await?;
         let indexes = t
             .list_indices()
@@ -94,12 +102,15 @@ impl LocalStore {
         Ok(indexes.iter().any(|i| i.columns == [column]))
     }
 
-    /// The lock file serialising creation and keyed commits of `table` across processes.
-    fn lock_path(&self, table: &str) -> PathBuf {
-        self.root.join(LOCK_DIR).join(format!("{table}.lock"))
+    /// The lock file serialising creation and keyed commits of `table` across processes (a local store's).
+    fn lock_path(&self, table: &str) -> Option<PathBuf> {
+        self.local
+            .as_ref()
+            .map(|d| d.join(LOCK_DIR).join(format!("{table}.lock")))
     }
 
-    pub(super) async fn open_table(&self, table: &str) -> Result<Table> {
+    /// Opens one table through the connection.
+    pub async fn open_table(&self, table: &str) -> Result<Table> {
         validate_table_name(table)?;
         self.conn
             .open_table(table)
@@ -110,7 +121,16 @@ impl LocalStore {
 }
 
 #[async_trait::async_trait]
-impl TableStore for LocalStore {
+impl TableStore for LanceStore {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            atomic_overwrite: true,
+            streaming_scan: true,
+            staged_commit: true,
+            optimize: true,
+        }
+    }
+
     async fn list_tables(&self) -> Result<Vec<String>> {
         table_names(&self.conn).await
     }
@@ -129,7 +149,7 @@ impl TableStore for LocalStore {
 
     async fn create_table(&self, table: &str, schema: SchemaRef) -> Result<()> {
         validate_table_name(table)?;
-        let _lock = lock(&self.lock_path(table)).await?;
+        let _lock = lock(self.lock_path(table).as_deref()).await?;
         if self.table_schema(table).await?.is_some() {
             return Err(Error::TableExists(table.to_string()));
         }
@@ -201,15 +221,14 @@ impl TableStore for LocalStore {
             .map_err(|e| from_lance(table, "drop", e))
     }
 
-    async fn delete_rows(&self, table: &str, predicate: &str) -> Result<()> {
+    async fn delete_rows(&self, table: &str, predicate: &str) -> Result<u64> {
         match self.open_table(table).await {
-            Ok(t) => {
-                t.delete(predicate)
-                    .await
-                    .map_err(|e| from_lance(table, "delete rows of", e))?;
-                Ok(())
-            }
-            Err(Error::TableNotFound(_)) => Ok(()),
+            Ok(t) => Ok(t
+                .delete(predicate)
+                .await
+                .map_err(|e| from_lance(table, "delete rows of", e))?
+                .num_deleted_rows),
+            Err(Error::TableNotFound(_)) => Ok(0),
             Err(e) => Err(e),
         }
     }
@@ -246,31 +265,6 @@ impl TableStore for LocalStore {
         })))
     }
 
-    async fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult> {
-        let mut session = Session::new(self.conn.clone());
-        session.max_rows = self.max_result_rows;
-        match session.parse(sql)? {
-            Statement::CreateIndex {
-                table,
-                column,
-                if_not_exists,
-            } => {
-                if !(if_not_exists && self.has_index(&table, &column).await?) {
-                    self.create_index(&table, &column).await?;
-                }
-                Ok(QueryResult::new(Arc::new(Schema::empty()), vec![]))
-            }
-            Statement::Insert(ins) => super::dml::insert(self, &session, ins, params).await,
-            Statement::Delete { table, predicate } => {
-                super::dml::delete(self, &table, predicate, params).await
-            }
-            Statement::AddColumns { table, columns } => {
-                super::dml::add_columns(self, &table, &columns).await
-            }
-            plan => session.run(plan, params).await,
-        }
-    }
-
     async fn create_index(&self, table: &str, column: &str) -> Result<()> {
         let t = self.open_table(table).await?;
         let schema = t
@@ -287,7 +281,7 @@ impl TableStore for LocalStore {
         let index = match field.data_type() {
             DataType::FixedSizeList(_, _) => vector_index(rows as u64),
             DataType::Utf8 | DataType::LargeUtf8 => {
-                Index::FTS(crate::sql::search::fts_index_params())
+                Index::FTS(fts_index_params())
             }
             _ => Index::BTree(Default::default()),
         };
@@ -315,10 +309,7 @@ impl TableStore for LocalStore {
     }
 
     fn location(&self, table: &str) -> String {
-        self.root
-            .join(format!("{table}.lance"))
-            .to_string_lossy()
-            .to_string()
+        format!("{}/{table}.lance", self.uri)
     }
 }
 
@@ -333,21 +324,4 @@ pub(crate) async fn table_names(conn: &Connection) -> Result<Vec<String>> {
     names.retain(|n| !n.starts_with("_lakefeed"));
     names.sort();
     Ok(names)
-}
-
-/// Rows per IVF partition of a vector index.
-const ROWS_PER_PARTITION: u64 = 25_000;
-
-/// The vector index for a table of `rows` rows, so users never pick parameters: IVF partitions of about 25k rows
-/// holding 8-bit scalar-quantised vectors. Queries probe up to 32 partitions (all of them up to 800k rows) and
-/// re-rank the best candidates on the full vectors, so recall stays high even on data with no cluster structure
-/// (random vectors), where HNSW and PQ lose most of it (measured: recall@10 0.43 and 0.23 on 100k random 384-d
-/// vectors, against 1.00 for this index).
-fn vector_index(rows: u64) -> Index {
-    let partitions = rows.div_ceil(ROWS_PER_PARTITION).clamp(1, 256) as u32;
-    Index::IvfSq(
-        IvfSqIndexBuilder::default()
-            .distance_type(DistanceType::Cosine)
-            .num_partitions(partitions),
-    )
 }

@@ -1,4 +1,4 @@
-//! INSERT and DELETE on a local store (§8): how rows sent as SQL through a service's query endpoint land.
+//! INSERT, DELETE and ALTER TABLE over any store: how rows sent as SQL (a service's query endpoint) land.
 //!
 //! An INSERT's source is planned like any SELECT; its columns are matched to the table's by name (the
 //! statement's column list, else the table's order), cast to the stored types (strictly: a vector of the wrong
@@ -13,12 +13,11 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use lakefeed_core::{Error, QueryResult, Result, TableStore, WriteMode, WriteSpec};
 use serde_json::Value;
 
-use super::{LocalStore, values};
-use crate::sql::{Insert, NewColumn, Session};
+use super::{Insert, NewColumn, Session, values};
 
 /// Runs an INSERT: one commit; the result is one row, `inserted` and `skipped` (rows whose key was present).
 pub(super) async fn insert(
-    store: &LocalStore,
+    store: &dyn TableStore,
     session: &Session,
     ins: Insert,
     params: &[Value],
@@ -163,7 +162,7 @@ fn counts(inserted: u64, skipped: u64) -> Result<QueryResult> {
 /// Runs a DELETE (one commit); the result is the number of rows it deleted. A missing table is a
 /// TableNotFound, as in SQL.
 pub(super) async fn delete(
-    store: &LocalStore,
+    store: &dyn TableStore,
     table: &str,
     predicate: Option<String>,
     params: &[Value],
@@ -173,13 +172,12 @@ pub(super) async fn delete(
             "DELETE takes no parameters here; put the values in the predicate",
         ));
     }
+    if store.table_schema(table).await?.is_none() {
+        return Err(Error::TableNotFound(table.to_string()));
+    }
     let deleted = store
-        .open_table(table)
-        .await?
-        .delete(predicate.as_deref().unwrap_or("true"))
-        .await
-        .map_err(|e| super::lance_error::from_lance(table, "delete rows of", e))?
-        .num_deleted_rows;
+        .delete_rows(table, predicate.as_deref().unwrap_or("true"))
+        .await?;
     let schema = Arc::new(Schema::new(vec![Field::new(
         "deleted",
         DataType::Int64,
@@ -195,7 +193,7 @@ pub(super) async fn delete(
 /// Runs `ALTER TABLE … ADD COLUMN`: the columns (types by their SQL names) in one commit. A column that exists
 /// is kept with `IF NOT EXISTS`, else it is a TableError and nothing is added.
 pub(super) async fn add_columns(
-    store: &LocalStore,
+    store: &dyn TableStore,
     table: &str,
     columns: &[NewColumn],
 ) -> Result<QueryResult> {
@@ -214,7 +212,7 @@ pub(super) async fn add_columns(
                 c.name
             )));
         }
-        fields.push(crate::sql::sql_field(&c.name, &c.sql_type)?);
+        fields.push(crate::wire::sql_field(&c.name, &c.sql_type)?);
     }
     store
         .add_columns(table, Arc::new(Schema::new(fields)))
