@@ -9,13 +9,13 @@ use std::sync::Arc;
 use lakefeed_core::{QueryEngine, QueryResult, Result, TableStore};
 use serde_json::Value;
 
-pub use crate::wire::WritePath;
 #[cfg(feature = "remote")]
 use crate::remote::RemoteStore;
 #[cfg(feature = "lance")]
 use crate::sql::SqlEngine;
 #[cfg(feature = "lance")]
 use crate::store::LanceStore;
+pub use crate::wire::WritePath;
 
 /// Environment variable naming the local store (a directory or an object-store URI).
 pub const STORE_ENV: &str = "LAKEFEED_STORE";
@@ -87,7 +87,11 @@ impl Target {
                 api_url: Some(url.to_string()),
                 write_path: WritePath::Auto,
             }),
-            None => Self::Lance(store_dir(store, from_manifest).to_string_lossy().into_owned()),
+            None => Self::Lance(
+                store_dir(store, from_manifest)
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
         }
     }
 
@@ -186,5 +190,4 @@ impl Backend {
     pub async fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult> {
         self.engine.query(sql, params).await
     }
-
 }

@@ -10,8 +10,8 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
 use lakefeed_core::{
-    Batches, Capabilities, Error, QueryResult, Result, ScanSpec, TableStore, TableWriter, WriteSpec,
-    Written,
+    Batches, Capabilities, Error, QueryResult, Result, ScanSpec, TableStore, TableWriter,
+    WriteSpec, Written,
 };
 
 use crate::backend::{Backend, Target};
@@ -86,7 +86,12 @@ impl Store {
     }
 
     /// A writer for one run into an existing table (see [`TableWriter`]).
-    pub fn writer(&self, table: &str, schema: SchemaRef, spec: WriteSpec) -> Result<BlockingWriter> {
+    pub fn writer(
+        &self,
+        table: &str,
+        schema: SchemaRef,
+        spec: WriteSpec,
+    ) -> Result<BlockingWriter> {
         let table = table.to_string();
         let inner = self.call(|s| async move { s.writer(&table, schema, spec).await })?;
         Ok(BlockingWriter { inner: Some(inner) })

@@ -13,9 +13,9 @@ use lakefeed_core::{
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::blocking::Store;
 use crate::options::IngestOptions;
 use crate::stages::default_stages;
-use crate::blocking::Store;
 
 /// What to ingest.
 pub enum IngestData {

@@ -70,9 +70,19 @@ mod tests {
     #[test]
     fn waits_double_up_to_the_limit_with_bounded_jitter() {
         let b = Backoff::COMMITS;
-        for (attempt, want) in [(1, 100), (2, 200), (3, 400), (5, 1600), (6, 2000), (30, 2000)] {
+        for (attempt, want) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (5, 1600),
+            (6, 2000),
+            (30, 2000),
+        ] {
             let d = b.delay(attempt).as_millis() as u64;
-            assert!((want..=want + want / 2 + 1).contains(&d), "attempt {attempt}: {d} ms");
+            assert!(
+                (want..=want + want / 2 + 1).contains(&d),
+                "attempt {attempt}: {d} ms"
+            );
         }
     }
 

@@ -55,7 +55,11 @@ fn render(blocks: &[Result<Record, String>], answers: &[Vec<String>]) -> String 
     let mut out: Vec<String> = Vec::new();
     for b in blocks {
         match b {
-            Ok(r) => out.push(format!("{}\n{}", r.text, answers.next().unwrap().join("\n"))),
+            Ok(r) => out.push(format!(
+                "{}\n{}",
+                r.text,
+                answers.next().unwrap().join("\n")
+            )),
             Err(comment) => out.push(comment.clone()),
         }
     }
@@ -64,7 +68,10 @@ fn render(blocks: &[Result<Record, String>], answers: &[Vec<String>]) -> String 
 
 /// The record's parameters and whether only the columns and row count are compared.
 fn header(h: &str) -> (Vec<Value>, bool) {
-    let rest = h.strip_prefix("query").unwrap_or_else(|| panic!("unknown header: {h}")).trim();
+    let rest = h
+        .strip_prefix("query")
+        .unwrap_or_else(|| panic!("unknown header: {h}"))
+        .trim();
     let (columns_only, rest) = match rest.strip_prefix("columns") {
         Some(r) => (true, r.trim()),
         None => (false, rest),
@@ -82,7 +89,11 @@ fn answer(client: &Client, r: &Record) -> Vec<String> {
     let (params, columns_only) = header(&r.header);
     match client.query(&r.sql, &params) {
         Err(e) => {
-            assert!(!e.to_string().is_empty(), "{}: an error says what is wrong", r.sql);
+            assert!(
+                !e.to_string().is_empty(),
+                "{}: an error says what is wrong",
+                r.sql
+            );
             vec![format!("error: {}", e.class().name())]
         }
         Ok(result) if result.columns().is_empty() => vec!["ok".into()],
@@ -107,7 +118,11 @@ fn setup(client: &Client) {
         ..Default::default()
     };
     client
-        .ingest("docs", IngestData::rows_file(repo().join("examples/rows.jsonl")), &opts)
+        .ingest(
+            "docs",
+            IngestData::rows_file(repo().join("examples/rows.jsonl")),
+            &opts,
+        )
         .unwrap();
 }
 
@@ -128,8 +143,13 @@ fn run_file(path: &Path, server: &Server) -> Vec<String> {
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
     let d = tmp();
     let local = Client::local(d.path()).unwrap();
-    let remote = Client::managed_with(&token("golden", serde_json::json!({})), &name, Some(&server.url), WritePath::Arrow)
-        .unwrap();
+    let remote = Client::managed_with(
+        &token("golden", serde_json::json!({})),
+        &name,
+        Some(&server.url),
+        WritePath::Arrow,
+    )
+    .unwrap();
     setup(&local);
     setup(&remote);
     let mut failures = Vec::new();

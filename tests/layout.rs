@@ -27,7 +27,12 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
     };
     for entry in walk(&src) {
         let rel = entry.strip_prefix(&src).unwrap();
-        let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
         let module = first.trim_end_matches(".rs").to_string();
         if module != "lib" && module != "main" {
             visit(&module, &entry);
@@ -78,7 +83,9 @@ fn loop_through(graph: &BTreeMap<String, BTreeSet<String>>, from: &str) -> Optio
 #[test]
 fn no_module_of_the_engine_imports_itself_through_others() {
     let graph = imports();
-    for core in ["store", "sql", "server", "remote", "pipeline", "backend", "blocking", "wire"] {
+    for core in [
+        "store", "sql", "server", "remote", "pipeline", "backend", "blocking", "wire",
+    ] {
         assert!(graph.contains_key(core), "no module {core}: {graph:?}");
     }
     let loops: Vec<String> = graph

@@ -185,7 +185,10 @@ fn the_cli_reaches_a_service_with_api_url() {
     assert_eq!(crate::common::ok(cli(&["tables"])), "");
     crate::common::ok(cli(&["drop", "docs", "--if-exists"]));
     let err = crate::common::fails(cli(&["drop", "docs"]));
-    assert!(err.contains("does not exist"), "the same error as locally: {err}");
+    assert!(
+        err.contains("does not exist"),
+        "the same error as locally: {err}"
+    );
     // Ingest, run and optimize go through the service too.
     let rows = crate::common::write(
         d.path(),

@@ -196,7 +196,11 @@ fn format_options_are_checked_with_line_and_column_and_by_the_schema() {
         }
     }
     for (m, errors) in flagged.iter().zip(schema_errors(&flagged)) {
-        assert!(!errors.is_empty(), "{}: the schema flags it too", m.display());
+        assert!(
+            !errors.is_empty(),
+            "{}: the schema flags it too",
+            m.display()
+        );
     }
     // Every example validates, with lakefeed and with the schema.
     let examples: Vec<_> = std::fs::read_dir(repo().join("examples"))

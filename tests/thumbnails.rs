@@ -187,9 +187,17 @@ fn thumbnail_ids(client: &Client, t: &str) -> (Vec<String>, usize) {
             &[json!(t)],
         )
         .unwrap();
-    let ids = r.rows().unwrap().iter().map(|r| r[0].as_str().unwrap().to_string()).collect();
+    let ids = r
+        .rows()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap().to_string())
+        .collect();
     let n = client
-        .query("SELECT count(*) FROM thumbnails WHERE table_name = $1", &[json!(t)])
+        .query(
+            "SELECT count(*) FROM thumbnails WHERE table_name = $1",
+            &[json!(t)],
+        )
         .unwrap()
         .rows()
         .unwrap()[0][0]
@@ -211,7 +219,11 @@ fn a_failed_overwrite_keeps_the_old_thumbnails() {
         ..Default::default()
     };
     client
-        .ingest("imgs", IngestData::Batches(vec![image_rows("old", 3)]), &IngestOptions::default())
+        .ingest(
+            "imgs",
+            IngestData::Batches(vec![image_rows("old", 3)]),
+            &IngestOptions::default(),
+        )
         .unwrap();
     let old = (vec!["old0".to_string(), "old1".into(), "old2".into()], 12);
     assert_eq!(thumbnail_ids(&client, "imgs"), old);
@@ -219,11 +231,19 @@ fn a_failed_overwrite_keeps_the_old_thumbnails() {
     let failing = IngestData::Built(Box::new(BreaksAfter(image_rows("new", 2))));
     let e = client.ingest("imgs", failing, &overwrite).unwrap_err();
     assert!(e.to_string().contains("broken.bin"), "{}", e.chain());
-    assert_eq!(client.open_table("imgs").unwrap().count().unwrap(), 3, "old rows kept");
+    assert_eq!(
+        client.open_table("imgs").unwrap().count().unwrap(),
+        3,
+        "old rows kept"
+    );
     assert_eq!(thumbnail_ids(&client, "imgs"), old, "old thumbnails kept");
 
     client
-        .ingest("imgs", IngestData::Batches(vec![image_rows("new", 2)]), &overwrite)
+        .ingest(
+            "imgs",
+            IngestData::Batches(vec![image_rows("new", 2)]),
+            &overwrite,
+        )
         .unwrap();
     assert_eq!(
         thumbnail_ids(&client, "imgs"),

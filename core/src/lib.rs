@@ -36,8 +36,8 @@ pub use report::{RunReport, Skip};
 pub use schema::Hints;
 pub use stage::SideStage;
 pub use store::{
-    BatchStream, Capabilities, QueryEngine, ScanSpec, TableStore, TableWriter, WriteMode, WriteSpec,
-    Written, validate_table_name,
+    BatchStream, Capabilities, QueryEngine, ScanSpec, TableStore, TableWriter, WriteMode,
+    WriteSpec, Written, validate_table_name,
 };
 pub use types::LogicalType;
 pub use util::did_you_mean;

@@ -5,9 +5,9 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
-use crate::manifest::{self, Plan};
 use crate::backend::{Target, store_dir};
 use crate::blocking::Store;
+use crate::manifest::{self, Plan};
 use crate::{
     Client, IngestData, IngestJob, IngestOptions, WriteMode, find_format, find_group,
     format_groups, formats, schema,

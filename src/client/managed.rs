@@ -8,9 +8,9 @@ use lakefeed_core::{Result, TableStore};
 use serde_json::{Map, Value, json};
 
 use crate::remote::{Api, Call, Payload, RemoteStore, WritePath};
+use crate::runtime::block_on;
 use crate::wire::messages::{self, CreateTable};
 use crate::wire::routes;
-use crate::runtime::block_on;
 
 pub use crate::remote::DEFAULT_API_URL;
 
@@ -95,9 +95,14 @@ impl ManagedClient {
         let api: Api = self.store.api().clone();
         block_on(async move {
             let path = api.path(routes::CREATE_TABLE, "");
-            api.json(routes::CREATE_TABLE, &path, Payload::Json(body), Call::default())
-                .await
-                .map(|_| ())
+            api.json(
+                routes::CREATE_TABLE,
+                &path,
+                Payload::Json(body),
+                Call::default(),
+            )
+            .await
+            .map(|_| ())
         })
     }
 

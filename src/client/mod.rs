@@ -15,10 +15,10 @@ pub use builder::QueryBuilder;
 pub use managed::{DEFAULT_API_URL, ManagedClient};
 pub use view::TableView;
 
-use crate::job::{IngestData, IngestJob, IngestResult};
-use crate::options::IngestOptions;
 use crate::backend::{Backend, Service, Target, WritePath};
 use crate::blocking::Store;
+use crate::job::{IngestData, IngestJob, IngestResult};
+use crate::options::IngestOptions;
 
 /// A handle on a store. Cheap to clone; every method blocks, from any thread (see [`Store`]).
 #[derive(Clone)]

@@ -4,14 +4,14 @@
 //! (expressions, ORDER BY, LIMIT, search operators, parameters) runs as SQL and is handed out in batches.
 
 use arrow::array::RecordBatch;
+use lakefeed_core::query::quote_ident;
+use lakefeed_core::{Batches, Error, QueryResult, Result, ScanSpec};
+use serde_json::Value;
 use sqlparser::ast::{
     Ident, ObjectName, ObjectNamePart, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use lakefeed_core::query::quote_ident;
-use lakefeed_core::{Batches, Error, QueryResult, Result, ScanSpec};
-use serde_json::Value;
 
 use crate::blocking::Store;
 

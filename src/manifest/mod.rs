@@ -20,9 +20,9 @@ mod schema;
 
 pub use schema::json_schema;
 
+use crate::blocking::Store;
 use crate::job::{IngestData, IngestJob};
 use crate::options::{IngestOptions, ProgressFn, WriteMode};
-use crate::blocking::Store;
 
 /// A manifest document.
 #[derive(Debug, Deserialize, JsonSchema)]

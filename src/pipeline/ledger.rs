@@ -98,8 +98,7 @@ pub(super) fn record(
         Arc::new(StringArray::from_iter_values(inputs.values())),
     ];
     let batch = RecordBatch::try_new(schema(), cols)?;
-    let append =
-        || Backoff::COMMITS.run(table, || store.append(LEDGER_TABLE, vec![batch.clone()]));
+    let append = || Backoff::COMMITS.run(table, || store.append(LEDGER_TABLE, vec![batch.clone()]));
     match append() {
         // The first record of the store creates the ledger (one look-up, not one per commit).
         Err(e) if e.is_not_found() => {
@@ -134,5 +133,7 @@ fn delete(store: &Store, predicate: String) -> Result<()> {
     if store.table_schema(LEDGER_TABLE)?.is_none() {
         return Ok(());
     }
-    Backoff::COMMITS.run(LEDGER_TABLE, || store.delete_rows(LEDGER_TABLE, &predicate)).map(|_| ())
+    Backoff::COMMITS
+        .run(LEDGER_TABLE, || store.delete_rows(LEDGER_TABLE, &predicate))
+        .map(|_| ())
 }

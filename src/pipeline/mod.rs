@@ -114,7 +114,8 @@ pub fn run(
         };
         // An overwrite's side rows wait in a staging table until the source table's overwrite commits.
         let target = if opts.mode == WriteMode::Overwrite {
-            let swap = SideSwap::create(store, stage.table(), schema.clone(), stage.rows_from(table))?;
+            let swap =
+                SideSwap::create(store, stage.table(), schema.clone(), stage.rows_from(table))?;
             let name = swap.stage.clone();
             swaps.push(swap);
             name

@@ -22,7 +22,12 @@ pub(super) struct SideSwap {
 
 impl SideSwap {
     /// Creates the staging table for `table`'s rows matching `predicate`.
-    pub fn create(store: &Store, table: &str, schema: SchemaRef, predicate: String) -> Result<Self> {
+    pub fn create(
+        store: &Store,
+        table: &str,
+        schema: SchemaRef,
+        predicate: String,
+    ) -> Result<Self> {
         let stage = format!("_lakefeed_stage_{table}_{}", uuid::Uuid::new_v4().simple());
         store.create_table(&stage, schema)?;
         Ok(Self {
@@ -36,7 +41,9 @@ impl SideSwap {
     /// Replaces the side table's rows of the source table with the staged ones, `rows_per_commit` a commit.
     /// Runs after the source table's overwrite has committed.
     pub fn swap_in(self, rows_per_commit: usize) -> Result<()> {
-        Backoff::COMMITS.run(&self.table, || self.store.delete_rows(&self.table, &self.predicate))?;
+        Backoff::COMMITS.run(&self.table, || {
+            self.store.delete_rows(&self.table, &self.predicate)
+        })?;
         let mut buf: Vec<RecordBatch> = Vec::new();
         let mut rows = 0;
         for batch in self.store.scan(&self.stage, ScanSpec::default())? {
@@ -55,7 +62,9 @@ impl SideSwap {
         if batches.is_empty() {
             return Ok(());
         }
-        Backoff::COMMITS.run(&self.table, || self.store.append(&self.table, batches.clone()))
+        Backoff::COMMITS.run(&self.table, || {
+            self.store.append(&self.table, batches.clone())
+        })
     }
 }
 

@@ -9,9 +9,9 @@ use lakefeed_core::{Result, WriteMode};
 
 use super::ledger;
 use super::side_swap::SideSwap;
+use crate::blocking::{BlockingWriter, Store};
 use crate::options::IngestOptions;
 use crate::retry::Backoff;
-use crate::blocking::{BlockingWriter, Store};
 
 /// Where one run writes: the source table's writer and each active side stage's.
 pub(super) struct RunWriter<'a> {

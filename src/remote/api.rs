@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use base64::Engine as _;
+use bytes::Bytes;
 use lakefeed_core::{Error, Result};
 use serde_json::Value;
 
@@ -187,8 +187,10 @@ impl Api {
 
     /// A GET whose successful response is returned unread (for streamed bodies); only sending it is retried.
     pub async fn stream(&self, path: &str) -> Result<reqwest::Response> {
-        self.retrying(path, true, || self.once(Method::Get, path, Payload::Empty, None))
-            .await
+        self.retrying(path, true, || {
+            self.once(Method::Get, path, Payload::Empty, None)
+        })
+        .await
     }
 
     /// Runs `f` until it succeeds, fails for good, or runs out of attempts. A failure is tried again when it
@@ -251,7 +253,10 @@ impl Api {
             Payload::Empty => req,
             Payload::Json(b) => req.json(&b),
             Payload::Arrow(b) => req
-                .header(reqwest::header::CONTENT_TYPE, crate::wire::ipc::CONTENT_TYPE)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    crate::wire::ipc::CONTENT_TYPE,
+                )
                 .body(b),
         };
         if let Some(t) = timeout {

@@ -1,10 +1,12 @@
-//! A managed service as a store and a query engine: the seed's REST API (see [`crate::wire`]) for everything it has (tables, SQL, indexes), and
-//! rows written as batched, parameterised INSERTs through its query endpoint. When the server lists the
-//! `arrow-ipc` feature in `/health` (as `lakefeed serve` does), batches, schemas, scans and query results
-//! travel as Arrow IPC instead: exact types, no text round trip, and streamed scans for training loops.
+//! A managed service as a store and a query engine: the seed's REST API ([`crate::wire`]) for everything it
+//! has (tables, SQL, indexes), and rows written as batched, parameterised INSERTs through its query endpoint.
+//! When the server lists the `arrow-ipc` feature in `/health` (as `lakefeed serve` does), batches, schemas,
+//! scans and query results travel as Arrow IPC instead: exact types, no text round trip, and streamed scans for
+//! training loops.
 //!
-//! [`RemoteStore`] implements [`TableStore`] and [`QueryEngine`] (statements are forwarded), so the same pipeline (formats, thumbnails, keyed writes, the
-//! inputs ledger, the run report) ingests into a service as into the local store.
+//! [`RemoteStore`] implements [`TableStore`] and [`QueryEngine`] (statements are forwarded), so the same
+//! pipeline (formats, thumbnails, keyed writes, the inputs ledger, the run report) ingests into a service as
+//! into the local store.
 
 mod api;
 mod insert;
@@ -35,7 +37,7 @@ use crate::wire::routes::{self, Endpoint};
 use crate::wire::{ipc, pg_type, sql_field};
 use writer::RemoteWriter;
 
-/// One workspace of a managed service as a [`TableStore`]. Cheap to clone.
+/// One workspace of a managed service as a [`TableStore`] and [`QueryEngine`]. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct RemoteStore {
     api: Arc<Api>,

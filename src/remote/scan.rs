@@ -19,7 +19,9 @@ pub(super) async fn arrow(api: &Api, path: &str, spec: &ScanSpec) -> Result<Batc
         batch_size: spec.batch_size,
         limit: None,
     };
-    let resp = api.stream(&format!("{path}{}", params.query_string())).await?;
+    let resp = api
+        .stream(&format!("{path}{}", params.query_string()))
+        .await?;
     let reading = Reading {
         body: resp.bytes_stream().boxed(),
         decoder: StreamDecoder::new(),

@@ -21,7 +21,9 @@ use super::seed_api::run_query;
 use super::state::Shared;
 use crate::wire::ErrorCode;
 use crate::wire::ipc::{self, CONTENT_TYPE, Encoder};
-use crate::wire::messages::{QueryRequest, ReadParams, Replace, Status, WriteParams, Written, names};
+use crate::wire::messages::{
+    QueryRequest, ReadParams, Replace, Status, WriteParams, Written, names,
+};
 use crate::wire::routes;
 
 /// The Arrow routes.
@@ -29,9 +31,15 @@ pub(super) fn routes() -> Router<Shared> {
     Router::new()
         .route(routes::ARROW_QUERY.pattern, on(routes::ARROW_QUERY, query))
         .route(routes::ARROW_READ.pattern, on(routes::ARROW_READ, read))
-        .route(routes::ARROW_CREATE.pattern, on(routes::ARROW_CREATE, create))
+        .route(
+            routes::ARROW_CREATE.pattern,
+            on(routes::ARROW_CREATE, create),
+        )
         .route(routes::ARROW_WRITE.pattern, on(routes::ARROW_WRITE, write))
-        .route(routes::ARROW_ADD_COLUMNS.pattern, on(routes::ARROW_ADD_COLUMNS, add_columns))
+        .route(
+            routes::ARROW_ADD_COLUMNS.pattern,
+            on(routes::ARROW_ADD_COLUMNS, add_columns),
+        )
         .route(routes::OPTIMIZE.pattern, on(routes::OPTIMIZE, optimize))
         .route(routes::REPLACE.pattern, on(routes::REPLACE, replace))
 }
@@ -47,7 +55,10 @@ async fn query(
     JsonBody(req): JsonBody<QueryRequest>,
 ) -> Answer {
     let result = run_query(&s, &w.backend, req).await?;
-    Ok(arrow_response(ipc::encode(result.schema(), result.batches())?))
+    Ok(arrow_response(ipc::encode(
+        result.schema(),
+        result.batches(),
+    )?))
 }
 
 /// `schema` cut to `columns` (all when `None`), each named column checked.
@@ -141,10 +152,19 @@ async fn read(t: TableIn, Query(p): Query<ReadParams>) -> Answer {
         schema,
         left,
     };
-    let stream = futures::stream::unfold(reading, |mut r| async move {
-        let piece = r.next().await?;
-        Some((piece.map(Bytes::from).map_err(std::io::Error::other), r))
+    // Read and encode in a task of their own, up to two pieces ahead of the socket, so the scan goes on while
+    // the last piece is being sent. The task ends when the client goes away.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    let mut reading = reading;
+    tokio::spawn(async move {
+        while let Some(piece) = reading.next().await {
+            let piece = piece.map(Bytes::from).map_err(std::io::Error::other);
+            if tx.send(piece).await.is_err() {
+                break;
+            }
+        }
     });
+    let stream = futures::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|p| (p, rx)) });
     Ok(arrow_response(Body::from_stream(stream)))
 }
 

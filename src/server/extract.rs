@@ -12,9 +12,9 @@ use axum::http::{StatusCode, header};
 use lakefeed_core::validate_table_name;
 use serde::de::DeserializeOwned;
 
+use super::Caller;
 use super::error::ApiError;
 use super::state::Shared;
-use super::Caller;
 use crate::backend::Backend;
 use crate::wire::ErrorCode;
 use crate::wire::ipc;
@@ -59,7 +59,10 @@ impl FromRequestParts<Shared> for Workspace {
 
     async fn from_request_parts(parts: &mut Parts, s: &Shared) -> Result<Self, ApiError> {
         let Authed(caller) = Authed::from_request_parts(parts, s).await?;
-        let ws = path_params(parts, s).await?.remove("ws").unwrap_or_default();
+        let ws = path_params(parts, s)
+            .await?
+            .remove("ws")
+            .unwrap_or_default();
         if !caller.may_use(&ws) {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
@@ -83,7 +86,10 @@ impl FromRequestParts<Shared> for TableIn {
 
     async fn from_request_parts(parts: &mut Parts, s: &Shared) -> Result<Self, ApiError> {
         let Workspace { backend } = Workspace::from_request_parts(parts, s).await?;
-        let table = path_params(parts, s).await?.remove("table").unwrap_or_default();
+        let table = path_params(parts, s)
+            .await?
+            .remove("table")
+            .unwrap_or_default();
         validate_table_name(&table)?;
         Ok(Self { backend, table })
     }
@@ -110,7 +116,10 @@ impl<T: DeserializeOwned> FromRequest<Shared> for JsonBody<T> {
     async fn from_request(req: Request, s: &Shared) -> Result<Self, ApiError> {
         let body = bytes(req, s).await?;
         serde_json::from_slice(&body).map(Self).map_err(|e| {
-            ApiError::new(ErrorCode::InvalidRequest, format!("malformed JSON body: {e}"))
+            ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("malformed JSON body: {e}"),
+            )
         })
     }
 }

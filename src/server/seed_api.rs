@@ -18,8 +18,8 @@ use super::state::Shared;
 use crate::backend::Backend;
 use crate::wire::ErrorCode;
 use crate::wire::messages::{
-    CreateTable, Health, Me, QueryRequest, QueryResponse, Status, TableInfo, Tables,
-    WorkspaceInfo, Workspaces,
+    CreateTable, Health, Me, QueryRequest, QueryResponse, Status, TableInfo, Tables, WorkspaceInfo,
+    Workspaces,
 };
 use crate::wire::routes;
 
@@ -28,10 +28,22 @@ pub(super) fn routes() -> Router<Shared> {
     Router::new()
         .route(routes::HEALTH.pattern, on(routes::HEALTH, health))
         .route(routes::ME.pattern, on(routes::ME, me))
-        .route(routes::WORKSPACES.pattern, on(routes::WORKSPACES, workspaces))
-        .route(routes::LIST_TABLES.pattern, on(routes::LIST_TABLES, list_tables))
-        .route(routes::CREATE_TABLE.pattern, on(routes::CREATE_TABLE, create_table))
-        .route(routes::DROP_TABLE.pattern, on(routes::DROP_TABLE, drop_table))
+        .route(
+            routes::WORKSPACES.pattern,
+            on(routes::WORKSPACES, workspaces),
+        )
+        .route(
+            routes::LIST_TABLES.pattern,
+            on(routes::LIST_TABLES, list_tables),
+        )
+        .route(
+            routes::CREATE_TABLE.pattern,
+            on(routes::CREATE_TABLE, create_table),
+        )
+        .route(
+            routes::DROP_TABLE.pattern,
+            on(routes::DROP_TABLE, drop_table),
+        )
         .route(routes::QUERY.pattern, on(routes::QUERY, query))
 }
 
@@ -61,7 +73,9 @@ async fn workspaces(State(s): State<Shared>, Authed(c): Authed) -> Answer {
     let mut names = Vec::new();
     while let Some(d) = dirs.as_mut() {
         match d.next_entry().await {
-            Ok(Some(e)) if e.path().is_dir() => names.push(e.file_name().to_string_lossy().into_owned()),
+            Ok(Some(e)) if e.path().is_dir() => {
+                names.push(e.file_name().to_string_lossy().into_owned())
+            }
             Ok(Some(_)) => {}
             Ok(None) => break,
             Err(e) => return Err(Error::store("cannot list the org's workspaces", e).into()),
@@ -139,7 +153,10 @@ pub(super) async fn run_query(
         .map_err(|_| {
             ApiError::new(
                 ErrorCode::Timeout,
-                format!("the query ran over {} ms and was stopped", timeout.as_millis()),
+                format!(
+                    "the query ran over {} ms and was stopped",
+                    timeout.as_millis()
+                ),
             )
         })?
         .map_err(ApiError::from)

@@ -13,8 +13,8 @@ use datafusion::sql::TableReference;
 use lakefeed_core::{LogicalType, Result};
 
 use super::df_error;
-use crate::wire::pg_column_type;
 use crate::store::lance_error::from_lance;
+use crate::wire::pg_column_type;
 
 const SCHEMA: &str = "information_schema";
 

@@ -58,7 +58,10 @@ impl LanceStore {
         } else {
             let dir = Path::new(location.strip_prefix("file://").unwrap_or(location));
             std::fs::create_dir_all(dir).map_err(|e| {
-                Error::store(format!("cannot create store directory {}", dir.display()), e)
+                Error::store(
+                    format!("cannot create store directory {}", dir.display()),
+                    e,
+                )
             })?;
             let dir = dir
                 .canonicalize()
@@ -280,9 +283,7 @@ impl TableStore for LanceStore {
             .map_err(|e| from_lance(table, "count rows of", e))?;
         let index = match field.data_type() {
             DataType::FixedSizeList(_, _) => vector_index(rows as u64),
-            DataType::Utf8 | DataType::LargeUtf8 => {
-                Index::FTS(fts_index_params())
-            }
+            DataType::Utf8 | DataType::LargeUtf8 => Index::FTS(fts_index_params()),
             _ => Index::BTree(Default::default()),
         };
         t.create_index(&[column], index)

@@ -198,7 +198,9 @@ pub fn error_from_answer(status: u16, path: &str, text: &str) -> Error {
     }
     let http = |message: String| Error::Http { status, message };
     match status {
-        401 => http(format!("Unauthorized: invalid or expired token ({message})")),
+        401 => http(format!(
+            "Unauthorized: invalid or expired token ({message})"
+        )),
         403 => http(format!("Forbidden: insufficient permissions ({message})")),
         404 => http(format!("Not found: {path} ({message})")),
         409 => Error::Table(message),
@@ -241,7 +243,11 @@ mod tests {
             assert_eq!(back.is_not_found(), e.is_not_found(), "{e:?}");
             assert_eq!(back.is_retryable(), e.is_retryable(), "{e:?}");
             if e.class() == ErrorClass::Query {
-                assert_eq!(back.to_string(), e.root().to_string(), "said once, as locally");
+                assert_eq!(
+                    back.to_string(),
+                    e.root().to_string(),
+                    "said once, as locally"
+                );
             }
         }
     }
@@ -256,7 +262,10 @@ mod tests {
         assert_eq!(e.class(), ErrorClass::ManagedService);
         assert!(error_from_answer(404, "/x", "gone").is_not_found());
         assert_eq!(error_from_answer(401, "/x", "").class(), ErrorClass::Auth);
-        assert_eq!(error_from_answer(409, "/x", "{\"error\": \"exists\"}").class(), ErrorClass::Table);
+        assert_eq!(
+            error_from_answer(409, "/x", "{\"error\": \"exists\"}").class(),
+            ErrorClass::Table
+        );
         assert!(error_from_answer(503, "/x", "busy").is_retryable());
     }
 }

@@ -326,9 +326,11 @@ mod tests {
 
     #[test]
     fn the_seed_s_shorter_answers_read_with_defaults() {
-        let r: QueryResponse = serde_json::from_str(r#"{"columns": ["n"], "rows": [[1]]}"#).unwrap();
+        let r: QueryResponse =
+            serde_json::from_str(r#"{"columns": ["n"], "rows": [[1]]}"#).unwrap();
         assert_eq!(r.rows, vec![vec![json!(1)]]);
-        let t: Tables = serde_json::from_str(r#"{"tables": [{"table_name": "a", "extra": 1}]}"#).unwrap();
+        let t: Tables =
+            serde_json::from_str(r#"{"tables": [{"table_name": "a", "extra": 1}]}"#).unwrap();
         assert_eq!(t.tables[0].table_name, "a");
     }
 
@@ -340,7 +342,10 @@ mod tests {
             batch_size: 5,
             limit: None,
         };
-        assert_eq!(p.query_string(), "?batch_size=5&columns=a,b&filter=a%20%3D%20%27x%20y%27");
+        assert_eq!(
+            p.query_string(),
+            "?batch_size=5&columns=a,b&filter=a%20%3D%20%27x%20y%27"
+        );
         let w = WriteParams {
             mode: WriteMode::Append,
             key: Some("id".into()),

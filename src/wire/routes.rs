@@ -81,7 +81,8 @@ pub const REPLACE: Endpoint =
 pub const ARROW_QUERY: Endpoint = Endpoint::new(Method::Post, "/workspaces/{ws}/arrow/query");
 /// `GET /workspaces/{ws}/arrow/tables/{table}?`[`super::messages::ReadParams`] (lakefeed's): rows streamed as
 /// Arrow IPC.
-pub const ARROW_READ: Endpoint = Endpoint::new(Method::Get, "/workspaces/{ws}/arrow/tables/{table}");
+pub const ARROW_READ: Endpoint =
+    Endpoint::new(Method::Get, "/workspaces/{ws}/arrow/tables/{table}");
 /// `PUT /workspaces/{ws}/arrow/tables/{table}` (lakefeed's): create from the stream's schema, append its rows.
 pub const ARROW_CREATE: Endpoint =
     Endpoint::new(Method::Put, "/workspaces/{ws}/arrow/tables/{table}");

@@ -18,8 +18,7 @@ pub use thumbs::{BOXES, QUALITY, Thumb, fit, thumbnails};
 
 /// Why a video or PDF was left out by a build without the `media` feature.
 #[cfg(not(feature = "media"))]
-pub const NO_MEDIA: &str =
-    "this build of lakefeed has no media codecs (the `media` feature): videos and PDFs are not read";
+pub const NO_MEDIA: &str = "this build of lakefeed has no media codecs (the `media` feature): videos and PDFs are not read";
 
 /// The most pixels an image or mask may declare and still be decoded or painted: Pillow's decompression-bomb
 /// limit (2 × `MAX_IMAGE_PIXELS`). A larger one keeps its bytes in its row; whatever needs its pixels (thumbnails,
