@@ -1,6 +1,8 @@
 //! Scans of a service's table: streamed Arrow IPC from `lakefeed serve` (a batch in memory at a time), or a
 //! query's rows cut into batches for a service with only the seed's JSON.
 
+use std::collections::VecDeque;
+
 use arrow::array::RecordBatch;
 use arrow::buffer::Buffer;
 use arrow::ipc::reader::StreamDecoder;
@@ -9,6 +11,7 @@ use futures::stream::BoxStream;
 use lakefeed_core::{BatchStream, Error, QueryResult, Result, ScanSpec};
 
 use super::api::Api;
+use crate::wire::ipc::Framer;
 use crate::wire::messages::ReadParams;
 
 /// Streams `GET {path}?`[`ReadParams`] as batches.
@@ -24,8 +27,9 @@ pub(super) async fn arrow(api: &Api, path: &str, spec: &ScanSpec) -> Result<Batc
         .await?;
     let reading = Reading {
         body: resp.bytes_stream().boxed(),
+        framer: Framer::default(),
         decoder: StreamDecoder::new(),
-        buf: Buffer::from(Vec::<u8>::new()),
+        messages: VecDeque::new(),
         done: false,
     };
     Ok(Box::pin(futures::stream::unfold(
@@ -39,8 +43,10 @@ pub(super) async fn arrow(api: &Api, path: &str, spec: &ScanSpec) -> Result<Batc
 
 struct Reading {
     body: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    framer: Framer,
     decoder: StreamDecoder,
-    buf: Buffer,
+    /// Whole messages not yet decoded.
+    messages: VecDeque<Vec<u8>>,
     done: bool,
 }
 
@@ -51,8 +57,8 @@ impl Reading {
         }
         let failed = |e: String| Some(Err(Error::Network(format!("reading a table stream: {e}"))));
         loop {
-            while !self.buf.is_empty() {
-                match self.decoder.decode(&mut self.buf) {
+            while let Some(message) = self.messages.pop_front() {
+                match self.decoder.decode(&mut Buffer::from_vec(message)) {
                     Ok(Some(b)) => return Some(Ok(b)),
                     Ok(None) => {}
                     Err(e) => {
@@ -61,19 +67,29 @@ impl Reading {
                     }
                 }
             }
-            match self.body.next().await {
-                Some(Ok(bytes)) => self.buf = Buffer::from(bytes),
-                Some(Err(e)) => {
-                    self.done = true;
-                    return failed(e.to_string());
+            let ended = match self.body.next().await {
+                Some(Ok(bytes)) => {
+                    let mut whole = Vec::new();
+                    self.framer
+                        .push(&bytes, &mut whole)
+                        .map(|()| self.messages.extend(whole))
                 }
+                Some(Err(e)) => Err(Error::Other(e.to_string())),
                 None => {
                     self.done = true;
-                    return match self.decoder.finish() {
+                    return match self.framer.finish().and_then(|()| {
+                        self.decoder
+                            .finish()
+                            .map_err(|e| Error::Other(e.to_string()))
+                    }) {
                         Ok(()) => None,
                         Err(e) => failed(format!("the stream ended early: {e}")),
                     };
                 }
+            };
+            if let Err(e) = ended {
+                self.done = true;
+                return failed(e.to_string());
             }
         }
     }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
+use arrow::buffer::Buffer;
 use arrow::datatypes::SchemaRef;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
@@ -77,7 +78,8 @@ fn project(schema: SchemaRef, columns: Option<&[String]>, table: &str) -> Result
     Ok(Arc::new(schema.project(&idx)?))
 }
 
-/// A read in progress: the schema message, then each batch's (up to the row limit), then the end marker.
+/// A read in progress: the schema message, then each batch's (up to the row limit), then the end marker, each
+/// as the pieces to send.
 struct Reading {
     head: Option<Vec<u8>>,
     batches: Option<BatchStream>,
@@ -87,9 +89,9 @@ struct Reading {
 }
 
 impl Reading {
-    async fn next(&mut self) -> Option<lakefeed_core::Result<Vec<u8>>> {
+    async fn next(&mut self) -> Option<lakefeed_core::Result<Vec<Buffer>>> {
         if let Some(head) = self.head.take() {
-            return Some(Ok(head));
+            return Some(Ok(vec![Buffer::from_vec(head)]));
         }
         if self.left > 0
             && let Some(batches) = self.batches.as_mut()
@@ -115,12 +117,23 @@ impl Reading {
             }
         }
         self.batches = None;
-        self.encoder.take().map(Encoder::finish)
+        self.encoder
+            .take()
+            .map(|e| Ok(vec![Buffer::from_vec(e.finish())]))
     }
 
     fn stop(&mut self) {
         self.batches = None;
         self.encoder = None;
+    }
+}
+
+/// An Arrow buffer as a body piece, sent from where it lies.
+struct Piece(Buffer);
+
+impl AsRef<[u8]> for Piece {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
     }
 }
 
@@ -152,15 +165,23 @@ async fn read(t: TableIn, Query(p): Query<ReadParams>) -> Answer {
         schema,
         left,
     };
-    // Read and encode in a task of their own, up to two pieces ahead of the socket, so the scan goes on while
-    // the last piece is being sent. The task ends when the client goes away.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    // Read and encode in a task of their own, up to two batches (a header and a body each) ahead of the socket,
+    // so the scan goes on while the last batch is being sent. The task ends when the client goes away.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let mut reading = reading;
     tokio::spawn(async move {
-        while let Some(piece) = reading.next().await {
-            let piece = piece.map(Bytes::from).map_err(std::io::Error::other);
-            if tx.send(piece).await.is_err() {
-                break;
+        while let Some(pieces) = reading.next().await {
+            let pieces = match pieces {
+                Ok(pieces) => pieces
+                    .into_iter()
+                    .map(|p| Ok(Bytes::from_owner(Piece(p))))
+                    .collect(),
+                Err(e) => vec![Err(std::io::Error::other(e))],
+            };
+            for piece in pieces {
+                if tx.send(piece).await.is_err() {
+                    return;
+                }
             }
         }
     });
