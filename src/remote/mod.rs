@@ -107,9 +107,9 @@ impl RemoteStore {
             query: sql.to_string(),
             params: params.to_vec(),
             timeout_ms: (self.query_timeout != Duration::from_secs(60))
-                .then(|| self.query_timeout.as_millis() as u64),
+                .then_some(self.query_timeout.as_millis() as u64),
         };
-        Ok(messages::to_json(&body)?)
+        messages::to_json(&body)
     }
 
     /// The seed's query call: `(columns, rows)` as JSON. `idempotent`: running it twice does what running it

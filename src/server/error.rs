@@ -9,11 +9,11 @@ use lakefeed_core::Error;
 use crate::wire::ErrorCode;
 use crate::wire::messages::ErrorBody;
 
-/// An error answer.
+/// An error answer (its body boxed: handlers return it often and fail rarely).
 #[derive(Debug)]
 pub(super) struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    body: Box<ErrorBody>,
 }
 
 /// What a handler returns.
@@ -24,11 +24,11 @@ impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status: status(code.status()),
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 error: message.into(),
                 code: code.as_str().to_string(),
                 ..Default::default()
-            },
+            }),
         }
     }
 }
@@ -42,14 +42,14 @@ impl From<Error> for ApiError {
         let (code, body) = crate::wire::error_body(&e);
         Self {
             status: status(code),
-            body,
+            body: Box::new(body),
         }
     }
 }
 
 /// The body, left on the response for the middleware to render with the request id.
 #[derive(Debug, Clone)]
-struct Pending(ErrorBody);
+struct Pending(Box<ErrorBody>);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -68,5 +68,5 @@ pub(super) fn render(mut resp: Response, id: &str) -> Response {
         tracing::error!(request_id = %id, error = %body.error, "request failed");
     }
     body.request_id = id.to_string();
-    (resp.status(), Json(body)).into_response()
+    (resp.status(), Json(*body)).into_response()
 }

@@ -155,7 +155,7 @@ impl Body {
         let (start, end) = (ours.first()?.as_usize(), ours.last()?.as_usize());
         let size = std::mem::size_of::<O>();
         let buffer = if start == 0 {
-            buffer.slice_with_length(data.offset() * size, ours.len() * size)
+            buffer.slice_with_length(data.offset() * size, std::mem::size_of_val(ours))
         } else {
             let first = ours[0];
             Buffer::from_vec(ours.iter().map(|o| *o - first).collect::<Vec<O>>())
