@@ -56,8 +56,10 @@ fn frame(bytes: &[u8]) -> Result<Frame> {
     Ok(Frame::Message { len, compressed })
 }
 
-/// Fails on any record or dictionary batch whose body is compressed, or on framing that runs past the end.
-pub(super) fn refuse_compression(bytes: &[u8]) -> Result<()> {
+/// Checks a whole stream's framing: fails on any record or dictionary batch whose body is compressed, or on a
+/// message that runs past the end. Gives how many bytes the stream's messages take (up to and with its end
+/// marker) and whether it has the marker.
+pub(super) fn check_stream(bytes: &[u8]) -> Result<(usize, bool)> {
     let bad = |why: &str| {
         Err(Error::Other(format!(
             "cannot read an Arrow IPC stream: {why}"
@@ -66,7 +68,7 @@ pub(super) fn refuse_compression(bytes: &[u8]) -> Result<()> {
     let mut at = 0;
     while at < bytes.len() {
         match frame(&bytes[at..])? {
-            Frame::End(_) => break,
+            Frame::End(len) => return Ok((at + len, true)),
             Frame::Need(_) => return bad("the stream ends inside a message"),
             Frame::Message {
                 compressed: true, ..
@@ -79,7 +81,7 @@ pub(super) fn refuse_compression(bytes: &[u8]) -> Result<()> {
             Frame::Message { len, .. } => at += len,
         }
     }
-    Ok(())
+    Ok((at, false))
 }
 
 /// The most a [`Framer`] reserves up front for one message, whatever its header claims.
