@@ -200,7 +200,7 @@ impl TableStore for RemoteStore {
                 .bytes(routes::ARROW_READ, &path, Payload::Empty, Call::SAFE)
                 .await
             {
-                Ok(bytes) => Ok(Some(ipc::decode(bytes)?.0)),
+                Ok(bytes) => Ok(Some(ipc::decode(&bytes)?.0)),
                 Err(e) if e.is_not_found() => Ok(None),
                 Err(e) => Err(e),
             };
@@ -439,7 +439,7 @@ impl QueryEngine for RemoteStore {
                     },
                 )
                 .await?;
-            let (schema, batches) = ipc::decode(bytes)?;
+            let (schema, batches) = ipc::decode(&bytes)?;
             return Ok(QueryResult::new(schema, batches));
         }
         let (columns, rows) = self.query_json(sql, params, reads_only(sql)).await?;

@@ -132,7 +132,7 @@ impl FromRequest<Shared> for ArrowBody {
 
     async fn from_request(req: Request, s: &Shared) -> Result<Self, ApiError> {
         let body = bytes(req, s).await?;
-        ipc::decode(body)
+        ipc::decode(&body)
             .map(Self)
             .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))
     }

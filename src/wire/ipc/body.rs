@@ -268,7 +268,7 @@ mod tests {
                 record_batch(&b, 64).is_some(),
                 "slice {offset}+{len} zero-copy"
             );
-            let (_, got) = decode(encode(&b.schema(), std::slice::from_ref(&b)).unwrap()).unwrap();
+            let (_, got) = decode(&encode(&b.schema(), std::slice::from_ref(&b)).unwrap()).unwrap();
             assert_eq!(got, vec![b], "slice {offset}+{len}");
         }
         // The embedding's values are the pieces themselves, not copies.
@@ -282,7 +282,7 @@ mod tests {
         let keys = DictionaryArray::<Int32Type>::from_iter(["a", "b", "a"]);
         let b = RecordBatch::try_from_iter([("d", Arc::new(keys) as ArrayRef)]).unwrap();
         assert!(record_batch(&b, 64).is_none());
-        let (_, got) = decode(encode(&b.schema(), std::slice::from_ref(&b)).unwrap()).unwrap();
+        let (_, got) = decode(&encode(&b.schema(), std::slice::from_ref(&b)).unwrap()).unwrap();
         assert_eq!(got, vec![b]);
     }
 }

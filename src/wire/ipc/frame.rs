@@ -56,10 +56,8 @@ fn frame(bytes: &[u8]) -> Result<Frame> {
     Ok(Frame::Message { len, compressed })
 }
 
-/// Checks a whole stream's framing: fails on any record or dictionary batch whose body is compressed, or on a
-/// message that runs past the end. Gives how many bytes the stream's messages take (up to and with its end
-/// marker) and whether it has the marker.
-pub(super) fn check_stream(bytes: &[u8]) -> Result<(usize, bool)> {
+/// Fails on any record or dictionary batch whose body is compressed, or on framing that runs past the end.
+pub(super) fn refuse_compression(bytes: &[u8]) -> Result<()> {
     let bad = |why: &str| {
         Err(Error::Other(format!(
             "cannot read an Arrow IPC stream: {why}"
@@ -68,7 +66,7 @@ pub(super) fn check_stream(bytes: &[u8]) -> Result<(usize, bool)> {
     let mut at = 0;
     while at < bytes.len() {
         match frame(&bytes[at..])? {
-            Frame::End(len) => return Ok((at + len, true)),
+            Frame::End(_) => break,
             Frame::Need(_) => return bad("the stream ends inside a message"),
             Frame::Message {
                 compressed: true, ..
@@ -81,7 +79,7 @@ pub(super) fn check_stream(bytes: &[u8]) -> Result<(usize, bool)> {
             Frame::Message { len, .. } => at += len,
         }
     }
-    Ok((at, false))
+    Ok(())
 }
 
 /// The most a [`Framer`] reserves up front for one message, whatever its header claims.
