@@ -67,7 +67,7 @@ impl Reading {
                     }
                 }
             }
-            let ended = match self.body.next().await {
+            let pushed = match self.body.next().await {
                 Some(Ok(bytes)) => {
                     let mut whole = Vec::new();
                     self.framer
@@ -87,7 +87,7 @@ impl Reading {
                     };
                 }
             };
-            if let Err(e) = ended {
+            if let Err(e) = pushed {
                 self.done = true;
                 return failed(e.to_string());
             }

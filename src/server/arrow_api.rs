@@ -17,7 +17,7 @@ use lakefeed_core::{BatchStream, Error, ScanSpec, WriteMode, WriteSpec, validate
 
 use super::error::{Answer, ApiError};
 use super::extract::{ArrowBody, JsonBody, TableIn, Workspace};
-use super::router::on;
+use super::router::Endpoints;
 use super::seed_api::run_query;
 use super::state::Shared;
 use crate::wire::ErrorCode;
@@ -30,19 +30,13 @@ use crate::wire::routes;
 /// The Arrow routes.
 pub(super) fn routes() -> Router<Shared> {
     Router::new()
-        .route(routes::ARROW_QUERY.pattern, on(routes::ARROW_QUERY, query))
-        .route(routes::ARROW_READ.pattern, on(routes::ARROW_READ, read))
-        .route(
-            routes::ARROW_CREATE.pattern,
-            on(routes::ARROW_CREATE, create),
-        )
-        .route(routes::ARROW_WRITE.pattern, on(routes::ARROW_WRITE, write))
-        .route(
-            routes::ARROW_ADD_COLUMNS.pattern,
-            on(routes::ARROW_ADD_COLUMNS, add_columns),
-        )
-        .route(routes::OPTIMIZE.pattern, on(routes::OPTIMIZE, optimize))
-        .route(routes::REPLACE.pattern, on(routes::REPLACE, replace))
+        .endpoint(routes::ARROW_QUERY, query)
+        .endpoint(routes::ARROW_READ, read)
+        .endpoint(routes::ARROW_CREATE, create)
+        .endpoint(routes::ARROW_WRITE, write)
+        .endpoint(routes::ARROW_ADD_COLUMNS, add_columns)
+        .endpoint(routes::OPTIMIZE, optimize)
+        .endpoint(routes::REPLACE, replace)
 }
 
 fn arrow_response(body: impl Into<Body>) -> Response {

@@ -8,7 +8,7 @@ use axum::handler::Handler;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{MethodFilter, MethodRouter};
+use axum::routing::MethodFilter;
 
 use super::state::Shared;
 use super::{arrow_api, error, seed_api};
@@ -24,20 +24,30 @@ pub(super) fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
-/// `handler` on `endpoint`'s method (its path is given to `route`).
-pub(super) fn on<H, T>(endpoint: Endpoint, handler: H) -> MethodRouter<Shared>
-where
-    H: Handler<T, Shared>,
-    T: 'static,
-{
-    let filter = match endpoint.method {
-        Method::Get => MethodFilter::GET,
-        Method::Post => MethodFilter::POST,
-        Method::Put => MethodFilter::PUT,
-        Method::Patch => MethodFilter::PATCH,
-        Method::Delete => MethodFilter::DELETE,
-    };
-    axum::routing::on(filter, handler)
+/// Adds a handler at an endpoint of the wire contract: its path pattern and its method, named once.
+pub(super) trait Endpoints {
+    /// `handler` at `endpoint`.
+    fn endpoint<H, T>(self, endpoint: Endpoint, handler: H) -> Self
+    where
+        H: Handler<T, Shared>,
+        T: 'static;
+}
+
+impl Endpoints for Router<Shared> {
+    fn endpoint<H, T>(self, endpoint: Endpoint, handler: H) -> Self
+    where
+        H: Handler<T, Shared>,
+        T: 'static,
+    {
+        let filter = match endpoint.method {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+            Method::Put => MethodFilter::PUT,
+            Method::Patch => MethodFilter::PATCH,
+            Method::Delete => MethodFilter::DELETE,
+        };
+        self.route(endpoint.pattern, axum::routing::on(filter, handler))
+    }
 }
 
 /// One log line per request, with its id, status and time; the id is also the `x-request-id` header and goes

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::error::{Answer, ApiError};
 use super::extract::{Authed, JsonBody, TableIn, Workspace};
-use super::router::on;
+use super::router::Endpoints;
 use super::state::Shared;
 use crate::backend::Backend;
 use crate::wire::ErrorCode;
@@ -26,25 +26,13 @@ use crate::wire::routes;
 /// The seed's routes.
 pub(super) fn routes() -> Router<Shared> {
     Router::new()
-        .route(routes::HEALTH.pattern, on(routes::HEALTH, health))
-        .route(routes::ME.pattern, on(routes::ME, me))
-        .route(
-            routes::WORKSPACES.pattern,
-            on(routes::WORKSPACES, workspaces),
-        )
-        .route(
-            routes::LIST_TABLES.pattern,
-            on(routes::LIST_TABLES, list_tables),
-        )
-        .route(
-            routes::CREATE_TABLE.pattern,
-            on(routes::CREATE_TABLE, create_table),
-        )
-        .route(
-            routes::DROP_TABLE.pattern,
-            on(routes::DROP_TABLE, drop_table),
-        )
-        .route(routes::QUERY.pattern, on(routes::QUERY, query))
+        .endpoint(routes::HEALTH, health)
+        .endpoint(routes::ME, me)
+        .endpoint(routes::WORKSPACES, workspaces)
+        .endpoint(routes::LIST_TABLES, list_tables)
+        .endpoint(routes::CREATE_TABLE, create_table)
+        .endpoint(routes::DROP_TABLE, drop_table)
+        .endpoint(routes::QUERY, query)
 }
 
 async fn health() -> Json<Health> {

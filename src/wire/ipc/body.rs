@@ -82,7 +82,7 @@ impl Body {
     /// Adds an array: its node, its validity, its buffers and its children.
     fn array(&mut self, data: &ArrayData) -> Option<()> {
         let (offset, len) = (data.offset(), data.len());
-        let values = &data.buffers();
+        let values = data.buffers();
         let width = match data.data_type() {
             DataType::FixedSizeBinary(w) => usize::try_from(*w).ok(),
             t => t.primitive_width(),
@@ -93,43 +93,37 @@ impl Body {
             Some(nulls) if nulls.null_count() > 0 => nulls.inner().sliced(),
             _ => Buffer::from_vec(Vec::<u8>::new()),
         };
+        // Every type covered here has a validity buffer, first.
+        self.push(validity);
+        if let Some(w) = width {
+            self.push(values.first()?.slice_with_length(offset * w, len * w));
+            return Some(());
+        }
         match data.data_type() {
-            _ if width.is_some() => {
-                let w = width?;
-                self.push(validity);
-                self.push(values.first()?.slice_with_length(offset * w, len * w));
-            }
             DataType::Boolean => {
-                self.push(validity);
                 self.push(values.first()?.bit_slice(offset, len));
             }
             DataType::Utf8 | DataType::Binary => {
-                self.push(validity);
                 let (start, end) = self.offsets::<i32>(data)?;
                 self.push(values.get(1)?.slice_with_length(start, end - start));
             }
             DataType::LargeUtf8 | DataType::LargeBinary => {
-                self.push(validity);
                 let (start, end) = self.offsets::<i64>(data)?;
                 self.push(values.get(1)?.slice_with_length(start, end - start));
             }
             DataType::List(_) => {
-                self.push(validity);
                 let (start, end) = self.offsets::<i32>(data)?;
                 self.array(&data.child_data().first()?.slice(start, end - start))?;
             }
             DataType::LargeList(_) => {
-                self.push(validity);
                 let (start, end) = self.offsets::<i64>(data)?;
                 self.array(&data.child_data().first()?.slice(start, end - start))?;
             }
             DataType::FixedSizeList(_, n) => {
-                self.push(validity);
                 let n = usize::try_from(*n).ok()?;
                 self.array(&data.child_data().first()?.slice(offset * n, len * n))?;
             }
             DataType::Struct(_) => {
-                self.push(validity);
                 for child in data.child_data() {
                     self.array(child)?;
                 }
