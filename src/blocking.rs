@@ -138,6 +138,17 @@ impl Store {
         })))
     }
 
+    /// The rows at these positions (scan order, 0-based), in the order given (see [`TableStore::take`]).
+    pub fn take(
+        &self,
+        table: &str,
+        rows: Vec<u64>,
+        columns: Option<Vec<String>>,
+    ) -> Result<RecordBatch> {
+        let table = table.to_string();
+        self.call(|s| async move { s.take(&table, rows, columns).await })
+    }
+
     /// Runs one SQL statement with `$1..$n` bound.
     pub fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<QueryResult> {
         let (backend, sql, params) = (self.backend.clone(), sql.to_string(), params.to_vec());

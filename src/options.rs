@@ -1,6 +1,7 @@
 //! Settings of one ingest: how it writes, what it indexes, how it reports progress.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use lakefeed_core::Hints;
 pub use lakefeed_core::WriteMode;
@@ -28,6 +29,9 @@ pub struct IngestOptions {
     pub on_progress: Option<ProgressFn>,
     /// Make thumbnails of the format's IMAGE columns into the `thumbnails` table (default on).
     pub thumbnails: bool,
+    /// Set from another thread to stop the run before its next batch: what is committed stays (a re-run with
+    /// the same key finishes the job), the rows not yet committed are dropped, and the run returns an error.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl std::fmt::Debug for IngestOptions {
@@ -54,6 +58,7 @@ impl Default for IngestOptions {
             bytes_per_commit: 32 << 20,
             on_progress: None,
             thumbnails: true,
+            cancel: None,
         }
     }
 }

@@ -1,29 +1,69 @@
 //! lakefeed's own I/O runtime, created once per process, and the two ways blocking code waits on it:
-//! [`block_on`] and `clean_up`. It imports nothing else of the crate, so any module may use it.
+//! [`block_on`] and `clean_up`. Fork-safe: a forked child builds a runtime of its own. It imports nothing else of the crate, so any module may use it.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use lakefeed_core::{Error, Result};
 
 /// The name of the I/O runtime's worker threads.
 const IO_THREAD: &str = "lakefeed-io";
 
-/// The runtime every blocking call runs on: created once per process, two or more worker threads.
+/// The runtime, built on first use. A forked child starts with it unset (see [`forget_in_child`]): tokio's
+/// worker threads do not survive `fork()`, so the child builds its own instead of waiting on threads that are
+/// gone (Python's `multiprocessing` and PyTorch's DataLoader fork workers after the parent used lakefeed).
+static RUNTIME: AtomicPtr<tokio::runtime::Runtime> = AtomicPtr::new(std::ptr::null_mut());
+/// Set by the one thread building the runtime; the others wait for it.
+static BUILDING: AtomicBool = AtomicBool::new(false);
+/// Whether the fork handler is registered (once per process; a child inherits it).
+static ATFORK: AtomicBool = AtomicBool::new(false);
+
+/// The runtime every blocking call runs on: two or more worker threads, one per process (and per forked child).
 pub(crate) fn runtime() -> Result<&'static tokio::runtime::Runtime> {
-    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
-        OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().max(2)))
-                .thread_name(IO_THREAD)
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| Error::Other(format!("cannot start the I/O runtime: {e}")))
+    loop {
+        let ptr = RUNTIME.load(Ordering::Acquire);
+        if !ptr.is_null() {
+            // SAFETY: the pointer comes from `Box::into_raw` below and the box is never freed (a forked child
+            // drops the pointer, not the runtime), so it points to a live runtime for the rest of the process.
+            return Ok(unsafe { &*ptr });
+        }
+        if !BUILDING.swap(true, Ordering::AcqRel) {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    if !ATFORK.swap(true, Ordering::AcqRel) {
+        // SAFETY: registers a handler that only stores to two atomics, which is async-signal-safe.
+        #[cfg(unix)]
+        unsafe {
+            libc::pthread_atfork(None, None, Some(forget_in_child));
+        }
+    }
+    let built = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().max(2)))
+        .thread_name(IO_THREAD)
+        .enable_all()
+        .build();
+    match built {
+        Ok(rt) => {
+            let ptr = Box::into_raw(Box::new(rt));
+            RUNTIME.store(ptr, Ordering::Release);
+            // SAFETY: just made from a box that is never freed.
+            Ok(unsafe { &*ptr })
+        }
+        Err(e) => {
+            BUILDING.store(false, Ordering::Release);
+            Err(Error::Other(format!("cannot start the I/O runtime: {e}")))
+        }
+    }
+}
+
+/// Runs in a forked child before `fork()` returns there: the parent's runtime (whose threads the child lacks) is
+/// left behind, and the next call builds a new one.
+#[cfg(unix)]
+extern "C" fn forget_in_child() {
+    RUNTIME.store(std::ptr::null_mut(), Ordering::Release);
+    BUILDING.store(false, Ordering::Release);
 }
 
 /// Runs `fut` on lakefeed's I/O runtime and waits for its result. Safe from any thread but that runtime's own
@@ -70,5 +110,25 @@ mod tests {
         let e = inner.unwrap_err();
         assert!(e.to_string().contains("own I/O runtime"), "{e}");
         assert_eq!(block_on(async { Ok(2) }).unwrap(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_forked_child_builds_its_own_runtime() {
+        assert_eq!(block_on(async { Ok(1) }).unwrap(), 1);
+        // SAFETY: the child only runs lakefeed's own blocking call and then `_exit`s, never returning to the
+        // test harness.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let ok = block_on(async {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                Ok(7)
+            });
+            unsafe { libc::_exit(if matches!(ok, Ok(7)) { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the child forked above.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status}");
     }
 }

@@ -148,6 +148,21 @@ pub trait TableStore: Send + Sync {
     /// Streams the table's rows as batches, projected and filtered as `spec` says.
     async fn scan(&self, table: &str, spec: ScanSpec) -> Result<BatchStream>;
 
+    /// The rows at these positions of the table's scan order (0-based), in the order given (a position may
+    /// repeat), with only `columns` when given: random access for map-style training loaders. A position past
+    /// the end is a TableError. Default: a store that cannot fetch rows by position says so.
+    async fn take(
+        &self,
+        table: &str,
+        rows: Vec<u64>,
+        columns: Option<Vec<String>>,
+    ) -> Result<RecordBatch> {
+        let _ = (rows, columns);
+        Err(crate::Error::Table(format!(
+            "this store cannot fetch rows of '{table}' by position"
+        )))
+    }
+
     /// Builds a search index on a column: ANN for EMBEDDING, BM25 for TEXT.
     async fn create_index(&self, table: &str, column: &str) -> Result<()>;
 

@@ -8,8 +8,9 @@ use serde_json::Value;
 
 /// A query built step by step: `table(t).select(..).where_(cond, params).order_by(..).limit(n).offset(n)`.
 ///
-/// `where_` conditions use `$1, $2…` numbered across all calls; the builder renumbers each call's placeholders
-/// after the ones before it, so each condition can be written starting at `$1`. Values are bound, never
+/// `where_` conditions use `$1, $2…` numbered across all calls, as the seed's builder numbers them
+/// (`.where_("a = $1", [x]).where_("b > $2", [y])`); a condition whose placeholders start at or below the count of
+/// earlier parameters is renumbered after them instead, so each condition can also be written starting at `$1`. Values are bound, never
 /// interpolated; the table name is quoted.
 #[derive(Debug, Clone, Default)]
 pub struct QueryBuilder {
@@ -38,10 +39,16 @@ impl QueryBuilder {
         self
     }
 
-    /// Adds a condition (ANDed with earlier ones) and its parameters. `$1` in `cond` means this call's first param.
+    /// Adds a condition (ANDed with earlier ones) and its parameters: numbered after the earlier ones (`$2` for
+    /// the second parameter overall), or from `$1` for this call's own first.
     pub fn where_(mut self, cond: &str, params: impl IntoIterator<Item = Value>) -> Self {
         let base = self.params.len();
-        self.conditions.push(renumber(cond, base));
+        let already_global = lowest_placeholder(cond).is_none_or(|n| n > base);
+        self.conditions.push(if already_global {
+            cond.to_string()
+        } else {
+            renumber(cond, base)
+        });
         self.params.extend(params);
         self
     }
@@ -93,10 +100,22 @@ impl QueryBuilder {
 }
 
 /// Shifts every `$k` outside quotes in `cond` by `base`.
+/// The smallest `$n` outside quotes in `cond`.
+fn lowest_placeholder(cond: &str) -> Option<usize> {
+    let mut lowest = None;
+    map_placeholders(cond, |n| {
+        lowest = Some(lowest.map_or(n, |l: usize| l.min(n)));
+        n
+    });
+    lowest
+}
+
 fn renumber(cond: &str, base: usize) -> String {
-    if base == 0 {
-        return cond.to_string();
-    }
+    map_placeholders(cond, |k| k + base)
+}
+
+/// `cond` with each `$n` outside quotes replaced by `$f(n)`.
+fn map_placeholders(cond: &str, mut f: impl FnMut(usize) -> usize) -> String {
     let mut out = String::with_capacity(cond.len() + 4);
     let mut chars = cond.chars().peekable();
     let mut quote: Option<char> = None;
@@ -111,7 +130,7 @@ fn renumber(cond: &str, base: usize) -> String {
                     chars.next();
                 }
                 let k: usize = n.parse().unwrap_or(0);
-                let _ = write!(out, "${}", k + base);
+                let _ = write!(out, "${}", f(k));
                 continue;
             }
             _ => {}
@@ -143,5 +162,19 @@ mod tests {
              ORDER BY start_time DESC LIMIT 10 OFFSET 20"
         );
         assert_eq!(params, vec![json!(5.0), json!("f")]);
+    }
+
+    #[test]
+    fn builder_keeps_the_seeds_global_numbering() {
+        let (sql, params) = QueryBuilder::new("videos")
+            .where_("file_id = $1", [json!("abc123")])
+            .where_("start_time > $2", [json!(60)])
+            .build()
+            .unwrap();
+        assert_eq!(
+            sql,
+            "SELECT * FROM \"videos\" WHERE (file_id = $1) AND (start_time > $2)"
+        );
+        assert_eq!(params, vec![json!("abc123"), json!(60)]);
     }
 }

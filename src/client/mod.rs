@@ -241,6 +241,19 @@ impl OpenTable {
         )
     }
 
+    /// The rows at these positions (scan order, 0-based, a position may repeat), in the order given, with the
+    /// selected columns: random access for map-style loaders (PyTorch's `DataLoader` with `shuffle=True`).
+    /// Positions count the whole table, so a filtered table refuses them.
+    pub fn take(&self, rows: Vec<u64>) -> Result<arrow::array::RecordBatch> {
+        if let Some(f) = &self.filter {
+            return Err(Error::Table(format!(
+                "rows of '{}' by position: the filter '{f}' leaves positions undefined; take from the whole table",
+                self.table
+            )));
+        }
+        self.store.take(&self.table, rows, self.columns.clone())
+    }
+
     /// Number of rows in the table.
     pub fn count(&self) -> Result<u64> {
         self.store.count_rows(&self.table)

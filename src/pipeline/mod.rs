@@ -144,6 +144,15 @@ pub fn run(
     writer.swaps = swaps;
     let result = (|| {
         for item in staged {
+            if opts
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            {
+                return Err(Error::Other(format!(
+                    "ingest into '{table}' cancelled; what was committed stays"
+                )));
+            }
             let (batch, side, done) = item?;
             writer.push(batch, side, done)?;
         }

@@ -12,6 +12,7 @@ mod api;
 mod insert;
 mod rows;
 mod scan;
+mod take;
 mod writer;
 
 use std::sync::Arc;
@@ -390,6 +391,16 @@ impl TableStore for RemoteStore {
         }
         let result = self.query(&sql, &[]).await?;
         Ok(scan::in_batches(result, spec.batch_size))
+    }
+
+    async fn take(
+        &self,
+        table: &str,
+        rows: Vec<u64>,
+        columns: Option<Vec<String>>,
+    ) -> Result<RecordBatch> {
+        validate_table_name(table)?;
+        take::take(self, table, &rows, columns.as_deref()).await
     }
 
     async fn create_index(&self, table: &str, column: &str) -> Result<()> {

@@ -16,7 +16,7 @@ use lancedb::table::{NewColumnTransform, OptimizeAction};
 use lancedb::{Connection, Table};
 
 use super::index::{fts_index_params, vector_index};
-use super::lance_error::{from_lance, from_lance_store};
+use super::lance_error::{from_lance, from_lance_core, from_lance_store};
 use super::lock::lock;
 use super::writer::LanceWriter;
 
@@ -243,6 +243,38 @@ impl TableStore for LanceStore {
             .await
             .map_err(|e| from_lance(table, "count rows of", e))?;
         Ok(n as u64)
+    }
+
+    async fn take(
+        &self,
+        table: &str,
+        rows: Vec<u64>,
+        columns: Option<Vec<String>>,
+    ) -> Result<RecordBatch> {
+        let t = self.open_table(table).await?;
+        let ds = match t.dataset() {
+            Some(d) => d.get().await.map_err(|e| from_lance(table, "open", e))?,
+            None => return Err(Error::Table(format!("'{table}' is not a local Lance table"))),
+        };
+        let schema = match &columns {
+            Some(cols) => ds
+                .schema()
+                .project(cols)
+                .map_err(|e| Error::Table(format!("'{table}': {e}")))?,
+            None => ds.schema().clone(),
+        };
+        let n = ds
+            .count_rows(None)
+            .await
+            .map_err(|e| from_lance_core(table, "count rows of", e))? as u64;
+        if let Some(bad) = rows.iter().find(|&&r| r >= n) {
+            return Err(Error::Table(format!(
+                "row {bad} is out of range: '{table}' has {n} rows"
+            )));
+        }
+        ds.take(&rows, schema)
+            .await
+            .map_err(|e| from_lance_core(table, "take rows of", e))
     }
 
     async fn scan(&self, table: &str, spec: ScanSpec) -> Result<BatchStream> {
