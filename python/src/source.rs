@@ -62,13 +62,22 @@ impl Format for PySource {
             if done || cancel.load(Ordering::Relaxed) {
                 return None;
             }
-            let next = Python::attach(|py| -> PyResult<Option<RecordBatch>> {
-                let it = iter.bind(py);
-                match it.call_method0("__next__") {
-                    Ok(item) => convert::batch(&item, &hints, rows).map(Some),
-                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => Ok(None),
-                    Err(e) => Err(e),
-                }
+            let next = Python::attach(|py| -> std::result::Result<Option<RecordBatch>, Error> {
+                let item = match iter.bind(py).call_method0("__next__") {
+                    Ok(item) => item,
+                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => return Ok(None),
+                    // The user's own exception: kept, to be raised again in the caller.
+                    Err(e) => {
+                        let message = describe(py, &e);
+                        if let Ok(mut slot) = raised.lock() {
+                            slot.get_or_insert(e);
+                        }
+                        return Err(Error::Ingest(message));
+                    }
+                };
+                convert::batch(&item, &hints, rows)
+                    .map(Some)
+                    .map_err(|e| Error::Ingest(e.value(py).to_string()))
             });
             match next {
                 Ok(Some(b)) => {
@@ -78,11 +87,7 @@ impl Format for PySource {
                 Ok(None) => None,
                 Err(e) => {
                     done = true;
-                    let message = Python::attach(|py| describe(py, &e));
-                    if let Ok(mut slot) = raised.lock() {
-                        slot.get_or_insert(e);
-                    }
-                    Some(Err(Error::Ingest(message)))
+                    Some(Err(e))
                 }
             }
         })))

@@ -85,6 +85,7 @@ class Client:
         mode: str = "append",
         key: Optional[List[str]] = None,
         thumbnails: bool = True,
+        rows_per_commit: Optional[int] = None,
     ) -> IngestResult:
         """Ingests into ``table_name`` (created when missing, appended to otherwise).
 
@@ -92,7 +93,8 @@ class Client:
         numpy or Arrow arrays), a pyarrow Table or reader, a pandas DataFrame, or ``{"_huggingface": name}``.
         ``format``: one of :mod:`lakefeed.formats`, or any object with ``normalize()``; ``data`` is then ignored.
         ``mode`` (``append``, ``overwrite``, ``upsert``) and ``key`` (the columns naming a row) make re-runs
-        exact: a keyed append writes no row twice. ``on_progress(rows_written, total)`` is called on this thread.
+        exact: a keyed append writes no row twice. ``rows_per_commit`` sets how many rows each commit holds
+        (default 100 000). ``on_progress(rows_written, total)`` is called on this thread after each commit.
         Ctrl-C stops the ingest between commits with ``KeyboardInterrupt``; what was committed stays, and
         running the same ingest again finishes it.
         """
@@ -104,6 +106,7 @@ class Client:
             key=key,
             on_progress=on_progress,
             thumbnails=thumbnails,
+            rows_per_commit=rows_per_commit,
             **plan,
         )
         out = IngestResult(table_name=name, row_count=rows, dataset_path=path)
