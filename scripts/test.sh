@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# README command (2): set up this machine and run every test.
+# README command (2): set up this machine and run every test: the Rust workspace, then the Python package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . scripts/env.sh
-cargo test --workspace --no-fail-fast "$@"
+status=0
+cargo test --workspace --no-fail-fast "$@" || status=$?
+# The Python package, built by maturin into the same target directory (the engine is not compiled again) and
+# installed into its venv, then its pytest suite (which starts the CLI built above as `lakefeed serve`).
+VIRTUAL_ENV="$LAKEFEED_PYVENV" "$LAKEFEED_PYVENV/bin/maturin" develop -q -m python/Cargo.toml || status=$?
+"$LAKEFEED_PYVENV/bin/python" -m pytest -q python/tests || status=$?
+exit $status

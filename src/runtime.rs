@@ -11,12 +11,25 @@ const IO_THREAD: &str = "lakefeed-io";
 
 /// The runtime, built on first use. A forked child starts with it unset (see [`forget_in_child`]): tokio's
 /// worker threads do not survive `fork()`, so the child builds its own instead of waiting on threads that are
-/// gone (Python's `multiprocessing` and PyTorch's DataLoader fork workers after the parent used lakefeed).
+/// gone. That is not all a child inherits, though: [`inherited_by_fork`] says why bindings do engine work in a
+/// fresh process there.
 static RUNTIME: AtomicPtr<tokio::runtime::Runtime> = AtomicPtr::new(std::ptr::null_mut());
 /// Set by the one thread building the runtime; the others wait for it.
 static BUILDING: AtomicBool = AtomicBool::new(false);
 /// Whether the fork handler is registered (once per process; a child inherits it).
 static ATFORK: AtomicBool = AtomicBool::new(false);
+/// Set in a child forked from a process whose runtime had been built.
+static INHERITED: AtomicBool = AtomicBool::new(false);
+
+/// True in a process forked from one whose engine had started (its I/O runtime built). Such a child inherits
+/// the engine's threads' shared state half-way: the dependencies' tokio is built with `parking_lot`, whose
+/// process-wide table of parked threads still lists the parent's threads, and glibc hands their stacks to the
+/// child's new threads, so the first threads the child starts can corrupt it (seen: an abort in
+/// `parking_lot_core` inside a PyTorch DataLoader worker). Work in such a child belongs in a fresh process
+/// (the Python package's forked DataLoader workers read through one).
+pub fn inherited_by_fork() -> bool {
+    INHERITED.load(Ordering::Acquire)
+}
 
 /// The runtime every blocking call runs on: two or more worker threads, one per process (and per forked child).
 pub(crate) fn runtime() -> Result<&'static tokio::runtime::Runtime> {
@@ -64,6 +77,7 @@ pub(crate) fn runtime() -> Result<&'static tokio::runtime::Runtime> {
 extern "C" fn forget_in_child() {
     RUNTIME.store(std::ptr::null_mut(), Ordering::Release);
     BUILDING.store(false, Ordering::Release);
+    INHERITED.store(true, Ordering::Release);
 }
 
 /// Runs `fut` on lakefeed's I/O runtime and waits for its result. Safe from any thread but that runtime's own
@@ -124,11 +138,19 @@ mod tests {
                 tokio::time::sleep(std::time::Duration::from_millis(1)).await;
                 Ok(7)
             });
-            unsafe { libc::_exit(if matches!(ok, Ok(7)) { 0 } else { 1 }) };
+            let code = if matches!(ok, Ok(7)) && inherited_by_fork() {
+                0
+            } else {
+                1
+            };
+            unsafe { libc::_exit(code) };
         }
         let mut status = 0;
         // SAFETY: waits for the child forked above.
         unsafe { libc::waitpid(pid, &mut status, 0) };
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status}");
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "child status {status}"
+        );
     }
 }

@@ -5,8 +5,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use lakefeed::{Client, IngestData, IngestOptions, WriteMode};
-use lakefeed_core::schema::parse_hints;
 use lakefeed_core::Hints;
+use lakefeed_core::schema::parse_hints;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -29,6 +29,7 @@ impl PyClient {
     /// The Lance store at `location` (a directory, created when missing, or an object-store URI).
     #[staticmethod]
     fn local(py: Python<'_>, location: String) -> PyResult<Self> {
+        refuse_in_forked_child()?;
         let inner = wait::run(py, None, None, move || Client::local(location))?.py_err()?;
         Ok(Self { inner })
     }
@@ -36,7 +37,12 @@ impl PyClient {
     /// One workspace of a service (the seed's API or `lakefeed serve`), with a JWT.
     #[staticmethod]
     #[pyo3(signature = (token, workspace, api_url=None))]
-    fn managed(py: Python<'_>, token: String, workspace: String, api_url: Option<String>) -> PyResult<Self> {
+    fn managed(
+        py: Python<'_>,
+        token: String,
+        workspace: String,
+        api_url: Option<String>,
+    ) -> PyResult<Self> {
         let inner = wait::run(py, None, None, move || {
             Client::managed(&token, &workspace, api_url.as_deref())
         })?
@@ -74,7 +80,8 @@ impl PyClient {
             (Some(name), _) => IngestData::Format {
                 name,
                 options: match options {
-                    Some(o) => serde_json::from_str(&o).map_err(|e| PyValueError::new_err(e.to_string()))?,
+                    Some(o) => serde_json::from_str(&o)
+                        .map_err(|e| PyValueError::new_err(e.to_string()))?,
                     None => Value::Null,
                 },
             },
@@ -87,8 +94,12 @@ impl PyClient {
             ))),
             (None, None) => return Err(PyValueError::new_err("give a format or a source")),
         };
-        let mode: WriteMode = serde_json::from_value(Value::String(mode.to_string()))
-            .map_err(|_| PyValueError::new_err(format!("mode must be append, overwrite or upsert, not '{mode}'")))?;
+        let mode: WriteMode =
+            serde_json::from_value(Value::String(mode.to_string())).map_err(|_| {
+                PyValueError::new_err(format!(
+                    "mode must be append, overwrite or upsert, not '{mode}'"
+                ))
+            })?;
         let mut opts = IngestOptions {
             schema: hints,
             index: index.unwrap_or_default(),
@@ -109,13 +120,19 @@ impl PyClient {
             (rx, callback)
         });
         let client = self.inner.clone();
-        let out = wait::run(py, Some(cancel), progress, move || client.ingest(&table, data, &opts))?;
+        let out = wait::run(py, Some(cancel), progress, move || {
+            client.ingest(&table, data, &opts)
+        })?;
         match out {
             Ok(r) => {
                 let report = serde_json::to_string(&r.report).unwrap_or_else(|_| "{}".into());
                 Ok((r.table_name, r.row_count, r.dataset_path, report))
             }
-            Err(e) => Err(raised.lock().ok().and_then(|mut s| s.take()).unwrap_or_else(|| to_py(&e))),
+            Err(e) => Err(raised
+                .lock()
+                .ok()
+                .and_then(|mut s| s.take())
+                .unwrap_or_else(|| to_py(&e))),
         }
     }
 
@@ -127,7 +144,11 @@ impl PyClient {
         sql: String,
         params: Option<Vec<Bound<'py, PyAny>>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let params = params.unwrap_or_default().iter().map(to_json).collect::<PyResult<Vec<_>>>()?;
+        let params = params
+            .unwrap_or_default()
+            .iter()
+            .map(to_json)
+            .collect::<PyResult<Vec<_>>>()?;
         let client = self.inner.clone();
         let result = wait::run(py, None, None, move || client.query(&sql, &params))?.py_err()?;
         arrow_py::table(py, &result)
@@ -136,6 +157,7 @@ impl PyClient {
     /// The SQL and parameters of a fluent query (the SDK's `ManagedQueryBuilder`), built as the Rust client
     /// builds them: `wheres` are `(condition, params)` pairs, `$1` in each being its own first parameter.
     #[pyo3(signature = (table, select, wheres, order_by, limit=None, offset=None))]
+    #[allow(clippy::too_many_arguments)]
     fn build_query<'py>(
         &self,
         py: Python<'py>,
@@ -151,7 +173,10 @@ impl PyClient {
             b = b.select(select);
         }
         for (cond, params) in &wheres {
-            b = b.where_(cond, params.iter().map(to_json).collect::<PyResult<Vec<_>>>()?);
+            b = b.where_(
+                cond,
+                params.iter().map(to_json).collect::<PyResult<Vec<_>>>()?,
+            );
         }
         for term in &order_by {
             b = b.order_by(term);
@@ -207,6 +232,26 @@ impl PyClient {
     }
 }
 
+/// The engine cannot run in a process forked from one where it was running (see
+/// [`lakefeed::runtime::inherited_by_fork`]): a ManagedServiceError saying what to do instead.
+fn refuse_in_forked_child() -> PyResult<()> {
+    if !lakefeed::runtime::inherited_by_fork() {
+        return Ok(());
+    }
+    Err(to_py(&lakefeed::Error::Other(
+        "this process was forked from one running lakefeed's engine, whose threads' state it cannot reuse; \
+         use the 'spawn' or 'forkserver' start method (DataLoader workers forked from it read through a fresh \
+         process by themselves)"
+            .into(),
+    )))
+}
+
+/// True in a process forked from one where lakefeed's engine was running.
+#[pyfunction]
+pub(crate) fn inherited_by_fork() -> bool {
+    lakefeed::runtime::inherited_by_fork()
+}
+
 /// `[(column, type name)]` as hints.
 fn hints(pairs: Vec<(String, String)>) -> PyResult<Hints> {
     parse_hints(pairs.iter().map(|(c, t)| (c.as_str(), t.as_str()))).py_err()
@@ -218,6 +263,12 @@ pub(crate) fn formats() -> Vec<(String, String, String)> {
     lakefeed::link_builtin_formats();
     lakefeed_core::formats()
         .into_iter()
-        .map(|d| (d.name.to_string(), d.description.to_string(), (d.options_schema)().to_string()))
+        .map(|d| {
+            (
+                d.name.to_string(),
+                d.description.to_string(),
+                (d.options_schema)().to_string(),
+            )
+        })
         .collect()
 }

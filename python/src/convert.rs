@@ -13,11 +13,17 @@ use lakefeed_core::infer::{Inference, build_array, resolve};
 use lakefeed_core::{Hints, LogicalType};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
+};
 use serde_json::{Map, Number, Value};
 
 /// One item of a source: a dict of columns or an Arrow record batch. `first_row` numbers rows in messages.
-pub(crate) fn batch(item: &Bound<'_, PyAny>, hints: &Hints, first_row: usize) -> PyResult<RecordBatch> {
+pub(crate) fn batch(
+    item: &Bound<'_, PyAny>,
+    hints: &Hints,
+    first_row: usize,
+) -> PyResult<RecordBatch> {
     let Ok(dict) = item.cast::<PyDict>() else {
         return RecordBatch::from_pyarrow_bound(item).map_err(|_| {
             PyTypeError::new_err(format!(
@@ -46,7 +52,9 @@ pub(crate) fn batch(item: &Bound<'_, PyAny>, hints: &Hints, first_row: usize) ->
         arrays.push(array);
     }
     if arrays.is_empty() {
-        return Err(PyValueError::new_err("a batch must hold at least one column"));
+        return Err(PyValueError::new_err(
+            "a batch must hold at least one column",
+        ));
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
         .map_err(|e| PyValueError::new_err(e.to_string()))
@@ -62,7 +70,9 @@ fn column(
     let hint = hints.get(name).copied();
     if !(values.is_instance_of::<PyList>() || values.is_instance_of::<PyTuple>()) {
         let py = values.py();
-        let arrow = py.import("lakefeed._convert")?.call_method1("to_arrow", (values,))?;
+        let arrow = py
+            .import("lakefeed._convert")?
+            .call_method1("to_arrow", (values,))?;
         let data = arrow::array::ArrayData::from_pyarrow_bound(&arrow)?;
         let array = make_array(data);
         let field = match hint {
@@ -82,7 +92,8 @@ fn column(
         .collect::<PyResult<_>>()?;
     let mut inf = Inference::default();
     for (row, v) in json.iter().enumerate() {
-        inf.observe(name, first_row + row, v).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        inf.observe(name, first_row + row, v)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
     }
     let (t, dt) = resolve(name, hint, &inf).map_err(|e| PyValueError::new_err(e.to_string()))?;
     let refs: Vec<&Value> = json.iter().collect();
@@ -116,7 +127,10 @@ fn binary(
             return Err(at(
                 name,
                 first_row + i,
-                PyValueError::new_err(format!("mixed types: {} where other rows hold bytes", type_name(v))),
+                PyValueError::new_err(format!(
+                    "mixed types: {} where other rows hold bytes",
+                    type_name(v)
+                )),
             ));
         }
     }
@@ -152,7 +166,11 @@ pub(crate) fn to_json(v: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::String(s.to_str()?.to_string()));
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
-        return v.try_iter()?.map(|x| to_json(&x?)).collect::<PyResult<Vec<_>>>().map(Value::Array);
+        return v
+            .try_iter()?
+            .map(|x| to_json(&x?))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Array);
     }
     if let Ok(d) = v.cast::<PyDict>() {
         let mut out = Map::new();
@@ -167,7 +185,10 @@ pub(crate) fn to_json(v: &Bound<'_, PyAny>) -> PyResult<Value> {
     if v.hasattr("item")? {
         return to_json(&v.call_method0("item")?);
     }
-    Err(PyTypeError::new_err(format!("cannot store a {}", type_name(v))))
+    Err(PyTypeError::new_err(format!(
+        "cannot store a {}",
+        type_name(v)
+    )))
 }
 
 /// A float as JSON; NaN and infinities (which JSON cannot hold) are null.
@@ -185,5 +206,7 @@ fn at(column: &str, row: usize, e: PyErr) -> PyErr {
 }
 
 pub(crate) fn type_name(v: &Bound<'_, PyAny>) -> String {
-    v.get_type().name().map_or_else(|_| "object".into(), |n| n.to_string())
+    v.get_type()
+        .name()
+        .map_or_else(|_| "object".into(), |n| n.to_string())
 }

@@ -21,6 +21,7 @@ fn _lakefeed(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<table::PyView>()?;
     m.add_class::<table::PyBatches>()?;
     m.add_function(wrap_pyfunction!(client::formats, m)?)?;
+    m.add_function(wrap_pyfunction!(client::inherited_by_fork, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

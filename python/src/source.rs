@@ -65,7 +65,9 @@ impl Format for PySource {
             let next = Python::attach(|py| -> std::result::Result<Option<RecordBatch>, Error> {
                 let item = match iter.bind(py).call_method0("__next__") {
                     Ok(item) => item,
-                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => return Ok(None),
+                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => {
+                        return Ok(None);
+                    }
                     // The user's own exception: kept, to be raised again in the caller.
                     Err(e) => {
                         let message = describe(py, &e);

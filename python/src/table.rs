@@ -55,7 +55,11 @@ impl PyTable {
     /// A view: `SELECT cols [WHERE …]` over this table (FROM optional).
     #[pyo3(signature = (sql, params=None))]
     fn query(&self, sql: &str, params: Option<Vec<Bound<'_, PyAny>>>) -> PyResult<PyView> {
-        let params = params.unwrap_or_default().iter().map(to_json).collect::<PyResult<Vec<_>>>()?;
+        let params = params
+            .unwrap_or_default()
+            .iter()
+            .map(to_json)
+            .collect::<PyResult<Vec<_>>>()?;
         let view = self.inner.query(sql, &params).py_err()?;
         Ok(PyView { inner: view })
     }
@@ -105,17 +109,22 @@ impl PyBatches {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let next = py.detach(|| -> Result<Option<lakefeed::Result<arrow::array::RecordBatch>>, String> {
-            let mut guard = self.inner.lock().map_err(|_| "a batch reader panicked".to_string())?;
-            let Some(it) = guard.as_mut() else {
-                return Ok(None);
-            };
-            let item = it.next();
-            if !matches!(item, Some(Ok(_))) {
-                *guard = None;
-            }
-            Ok(item)
-        });
+        let next = py.detach(
+            || -> Result<Option<lakefeed::Result<arrow::array::RecordBatch>>, String> {
+                let mut guard = self
+                    .inner
+                    .lock()
+                    .map_err(|_| "a batch reader panicked".to_string())?;
+                let Some(it) = guard.as_mut() else {
+                    return Ok(None);
+                };
+                let item = it.next();
+                if !matches!(item, Some(Ok(_))) {
+                    *guard = None;
+                }
+                Ok(item)
+            },
+        );
         match next.map_err(PyRuntimeError::new_err)? {
             None => Ok(None),
             Some(Err(e)) => Err(crate::errors::to_py(&e)),

@@ -3,9 +3,9 @@
 //! `KeyboardInterrupt`. Work that can be cancelled is stopped between commits and waited for, so only whole
 //! commits remain.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -31,7 +31,9 @@ pub(crate) fn run<T: Send + 'static>(
         .spawn(move || {
             let _ = tx.send(work());
         })
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
+        .map_err(|e| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start a thread: {e}"))
+        })?;
     // A receiver is not Sync; the lock lets it cross into the GIL-free closure.
     let rx = Mutex::new(rx);
     let recv = |timeout: Option<Duration>| {

@@ -1,15 +1,17 @@
 """Training loaders: Arrow batches, PyTorch DataLoader workers forked and spawned after the parent already used
-the client (every row once), shuffling, and pickling."""
+the client (every row once; forked workers read through a fresh reader process), shuffling, pickling, and what
+a plain forked child gets."""
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
-from lakefeed import Client, TableError
+from lakefeed import Client, ManagedServiceError, TableError
 
 N, DIM = 1000, 8
 
@@ -51,12 +53,37 @@ def test_dataloader_workers_fork_and_spawn(table: Client, start_method: str) -> 
         num_workers=2,
         multiprocessing_context=start_method,
     )
-    seen = []
-    for batch in loader:
-        assert batch["embedding"].shape[1:] == (DIM,) and batch["embedding"].dtype == torch.float32
-        assert torch.equal(batch["embedding"][:, 0], batch["idx"].float() * DIM)
-        seen.extend(batch["idx"].tolist())
-    assert sorted(seen) == list(range(N)) and seen != list(range(N))
+    for _epoch in range(2):  # new workers each epoch, forked from a parent whose engine has run meanwhile
+        seen = []
+        for batch in loader:
+            assert batch["embedding"].shape[1:] == (DIM,) and batch["embedding"].dtype == torch.float32
+            assert torch.equal(batch["embedding"][:, 0], batch["idx"].float() * DIM)
+            seen.extend(batch["idx"].tolist())
+        assert sorted(seen) == list(range(N)) and seen != list(range(N))
+        assert len(list(ds.batches(500))) == 2
+
+
+def _query_in_child(client: Client, out) -> None:
+    try:
+        client.list_tables()
+        out.put("ran")
+    except ManagedServiceError as e:
+        out.put(str(e))
+
+
+def test_a_forked_child_gets_an_error_not_a_crash(table: Client) -> None:
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=_query_in_child, args=(table, out))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0 and "spawn" in out.get(timeout=5)
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    child = ctx.Process(target=_query_in_child, args=(table, out))
+    child.start()
+    child.join(120)
+    assert child.exitcode == 0 and out.get(timeout=5) == "ran"
 
 
 def test_datasets_and_clients_pickle(table: Client) -> None:

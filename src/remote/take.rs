@@ -17,7 +17,12 @@ pub(super) async fn take(
 ) -> Result<RecordBatch> {
     let cols = columns.map_or_else(
         || "*".to_string(),
-        |c| c.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", "),
+        |c| {
+            c.iter()
+                .map(|c| quote_ident(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
     );
     let mut wanted = rows.to_vec();
     wanted.sort_unstable();

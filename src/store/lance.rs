@@ -254,7 +254,11 @@ impl TableStore for LanceStore {
         let t = self.open_table(table).await?;
         let ds = match t.dataset() {
             Some(d) => d.get().await.map_err(|e| from_lance(table, "open", e))?,
-            None => return Err(Error::Table(format!("'{table}' is not a local Lance table"))),
+            None => {
+                return Err(Error::Table(format!(
+                    "'{table}' is not a local Lance table"
+                )));
+            }
         };
         let schema = match &columns {
             Some(cols) => ds

@@ -9,6 +9,9 @@ __version__: str
 def formats() -> List[Tuple[str, str, str]]:
     """The registered formats: ``(name, description, options JSON Schema as JSON)``."""
 
+def inherited_by_fork() -> bool:
+    """True in a process forked from one where lakefeed's engine was running (it cannot run there)."""
+
 class NativeClient:
     """A client of a local store or a service."""
 

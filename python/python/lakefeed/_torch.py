@@ -1,15 +1,16 @@
 """``Dataset.pytorch()``: a map-style PyTorch dataset over an open table.
 
-Worker processes get their own engine: the dataset pickles only how to reach the table (for ``spawn``), and a
-forked worker reopens the client on first use (the engine's runtime is rebuilt in a forked child), so a
-``DataLoader`` works with ``num_workers`` ≥ 2 under both start methods, after the parent used the client.
-``DataLoader`` fetches a whole batch of positions with one ``__getitems__`` call, one read of the table.
+``DataLoader`` works with ``num_workers`` ≥ 2 under every start method, also after the parent used the client:
+a spawned worker unpickles how to reach the table and opens its own engine; a worker forked from a process
+where the engine ran cannot use that engine (see ``lakefeed._reader``), so it reads through a fresh reader
+process of its own. ``DataLoader`` fetches a whole batch of positions with one ``__getitems__`` call, one read.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
+from . import _lakefeed
 from .dataset import to_numpy
 
 if TYPE_CHECKING:
@@ -34,10 +35,25 @@ class TorchDataset(_TorchBase):  # type: ignore[misc, valid-type]
     def __len__(self) -> int:
         return self._len
 
+    def _take(self, indices: List[int]) -> Any:
+        if not _lakefeed.inherited_by_fork():
+            return self.dataset.take(indices)
+        reader = getattr(self, "_reader", None)
+        if reader is None:
+            from ._reader import ForkedReader
+
+            reader = self._reader = ForkedReader()
+        n = len(self)
+        rows = [i + n if i < 0 else i for i in indices]
+        return reader.take(self.dataset._client.__getstate__(), self.dataset.table, self.dataset.columns, rows)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_reader"}
+
     def __getitem__(self, index: int) -> Any:
         return self.__getitems__([index])[0]
 
     def __getitems__(self, indices: Sequence[int]) -> List[Any]:
-        batch = to_numpy(self.dataset.take(list(indices)))
+        batch = to_numpy(self._take(list(indices)))
         rows = [{k: v[i] for k, v in batch.items()} for i in range(len(indices))]
         return [self.transform(r) for r in rows] if self.transform else rows

@@ -16,6 +16,7 @@ from .dataset import Dataset
 from .errors import AuthError
 
 DEFAULT_STORE = "./lakefeed-data"
+
 """The local store when neither ``store=`` nor ``LAKEFEED_STORE`` names one."""
 
 
@@ -59,7 +60,8 @@ class Client:
         self._pid = os.getpid()
 
     def _native(self) -> Any:
-        """The native client; a forked child process opens its own."""
+        """The native client. In a process forked after the engine started, opening one raises (the engine
+        cannot run there: use the 'spawn' or 'forkserver' start method)."""
         if self._pid != os.getpid():
             self._open()
         return self._client
