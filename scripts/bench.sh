@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark (ours and the baseline in the same run) and prints Markdown tables.
-# usage: scripts/bench.sh [BENCH…]   (default: all). Results are recorded in BENCHMARKS.md.
+# usage: scripts/bench.sh [BENCH…]   (default: all; `python` is the Python package's, PYTHON_BENCH_ARGS e.g.
+# "--rows 100000 --rounds 3"). Results are recorded in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -8,8 +9,18 @@ bash scripts/setup.sh
 pip_needed=$("$LAKEFEED_PYTHON" -c "import PIL, pycocotools, pypdfium2, lancedb, pyarrow" 2>&1 || true)
 [ -z "$pip_needed" ] || { echo "baseline packages missing: $pip_needed" >&2; exit 1; }
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(thumbnails masks text pdf video store lerobot service)
+[ ${#benches[@]} -gt 0 ] || benches=(thumbnails masks text pdf video store lerobot service python)
 for b in "${benches[@]}"; do
   echo "## $b ($(date -u +%F), $(nproc) cores)"
+  if [ "$b" = python ]; then
+    # The Python package (issue 20) against the CLI, the seed's Python SDK, pylance and lance.torch, which
+    # (with PyMuPDF for the seed's PDF path) go into the package's venv for this benchmark only.
+    "$LAKEFEED_PYVENV/bin/pip" install -q --disable-pip-version-check pylance==14.0.2 deeplake==4.5.5 pymupdf >&2
+    cargo build --bin lakefeed
+    VIRTUAL_ENV="$LAKEFEED_PYVENV" "$LAKEFEED_PYVENV/bin/maturin" develop -q -m python/Cargo.toml
+    "$LAKEFEED_PYVENV/bin/python" -W ignore benches/py/python_package.py "$CARGO_TARGET_DIR/debug/lakefeed" \
+      ../shared/fixtures a b c d ${PYTHON_BENCH_ARGS:-}
+    continue
+  fi
   cargo bench --profile dev --bench "$b" -- 2>/dev/null
 done

@@ -12,6 +12,7 @@ Prints Markdown tables (medians; ratio = their time / ours, above 1 means lakefe
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -71,17 +72,33 @@ def part_a(lakefeed: str, fixtures: Path, rows: int, rounds: int, tmp: Path) -> 
             f"Client(store=s).ingest('t', format=formats.get('rows')(path={str(parquet)!r}))",
         ),
     }
-    print("| workload | CLI (s) | Python (s) | Python / CLI |\n|---|---|---|---|")
+    startup = statistics.median(run_timed([lakefeed, "--version"]) for _ in range(rounds))
+    print(f"the CLI's own start-up (`lakefeed --version`): {startup:.3f} s\n")
+    print(
+        "| workload | CLI process (s) | Python process (s) | of which `import lakefeed` | `Client.ingest` call (s) "
+        "| call / (CLI − start-up) |\n|---|---|---|---|---|---|"
+    )
     for name, (cli_args, py_call) in workloads.items():
-        cli, py = [], []
+        cli, py, imports, calls = [], [], [], []
         for r in range(rounds):
             store = tmp / f"a{r}"
             cli.append(run_timed([lakefeed, "--store", str(store / "cli"), *cli_args]))
-            script = f"import sys\nfrom lakefeed import Client, formats\ns = sys.argv[1]\n{py_call}\n"
-            py.append(run_timed([sys.executable, "-c", script, str(store / "py")]))
+            script = (
+                "import json, sys, time\nt0 = time.perf_counter()\nfrom lakefeed import Client, formats\n"
+                f"t1 = time.perf_counter()\ns = sys.argv[1]\n{py_call}\n"
+                "print(json.dumps([t1 - t0, time.perf_counter() - t1]))\n"
+            )
+            start = time.perf_counter()
+            out = subprocess.run(
+                [sys.executable, "-c", script, str(store / "py")], check=True, capture_output=True, text=True
+            )
+            py.append(time.perf_counter() - start)
+            imp, call = json.loads(out.stdout.strip().splitlines()[-1])
+            imports.append(imp)
+            calls.append(call)
             shutil.rmtree(store)
-        c, p = statistics.median(cli), statistics.median(py)
-        print(f"| {name} | {c:.3f} | {p:.3f} | {p / c:.3f} |")
+        c, p, i, k = (statistics.median(x) for x in (cli, py, imports, calls))
+        print(f"| {name} | {c:.3f} | {p:.3f} | {i:.3f} | {k:.3f} | {k / (c - startup):.3f} |")
 
 
 def part_b(fixtures: Path, rounds: int, tmp: Path) -> None:
@@ -120,6 +137,7 @@ def part_c(rows: int, rounds: int, tmp: Path) -> None:
     import lance
     import numpy as np
     import torch
+    import lance.torch.data as lance_torch_data
     from lance.torch.data import LanceDataset
     from torch.utils.data import DataLoader
 
@@ -153,25 +171,39 @@ def part_c(rows: int, rounds: int, tmp: Path) -> None:
         a, b = median_time(ours, rounds), median_time(theirs, rounds)
         print(f"| {name} | {a:.2f} | {bname} | {b:.2f} | {b / a:.2f}× |")
 
-    def loader_ours(shuffle: bool) -> int:
+    def loader_ours(shuffle: bool, workers: int) -> int:
         n = 0
-        for batch in DataLoader(ds.pytorch(), batch_size=256, shuffle=shuffle, num_workers=2):
+        loader = DataLoader(
+            ds.pytorch(), batch_size=256, shuffle=shuffle, num_workers=workers,
+            multiprocessing_context="spawn" if workers else None,
+        )
+        for batch in loader:
             n += batch["embedding"].shape[0]
         return n
 
-    def loader_lance() -> int:
+    # lance.torch's default conversion asks for torch.uint64, which Debian's torch 1.13 lacks; the same function
+    # with that check off converts exactly as before. lance is not fork-safe (it says so), hence spawn for both.
+    to_tensor = functools.partial(lance_torch_data._to_tensor, uint64_as_int64=False)
+
+    def loader_lance(workers: int) -> int:
         n = 0
-        data = LanceDataset(path, batch_size=256, columns=["idx", "embedding"])
-        for batch in DataLoader(data, batch_size=None, num_workers=2):
+        data = LanceDataset(path, batch_size=256, columns=["idx", "embedding"], to_tensor_fn=to_tensor)
+        loader = DataLoader(
+            data, batch_size=None, num_workers=workers, multiprocessing_context="spawn" if workers else None
+        )
+        for batch in loader:
             n += batch["embedding"].shape[0]
         return n
 
     torch.set_num_threads(1)
-    a = median_time(lambda: loader_ours(False), rounds)
-    s = median_time(lambda: loader_ours(True), rounds)
-    b = median_time(loader_lance, rounds)
-    print(f"| DataLoader, 2 workers, batches of 256, in order | {a:.2f} | `lance.torch` LanceDataset | {b:.2f} | {b / a:.2f}× |")
-    print(f"| DataLoader, 2 workers, batches of 256, shuffled | {s:.2f} | (`lance.torch` has no map-style shuffle) | | |")
+    for workers in (0, 2):
+        assert loader_ours(False, workers) == loader_lance(workers) == rows
+        a = median_time(lambda: loader_ours(False, workers), rounds)
+        s = median_time(lambda: loader_ours(True, workers), rounds)
+        b = median_time(lambda: loader_lance(workers), rounds)
+        label = f"DataLoader, {workers} workers{' (spawn)' if workers else ''}, batches of 256"
+        print(f"| {label}, in order | {a:.2f} | `lance.torch` LanceDataset | {b:.2f} | {b / a:.2f}× |")
+        print(f"| {label}, shuffled | {s:.2f} | (no map-style shuffle in `lance.torch`) | | |")
 
 
 def part_d(rows: int, tmp: Path) -> None:

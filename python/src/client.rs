@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::arrow_py;
 use crate::convert::to_json;
-use crate::errors::{IntoPy, to_py};
+use crate::errors::{OrRaise, to_py};
 use crate::source::{PySource, Raised};
 use crate::table::PyTable;
 use crate::wait;
@@ -30,7 +30,7 @@ impl PyClient {
     #[staticmethod]
     fn local(py: Python<'_>, location: String) -> PyResult<Self> {
         refuse_in_forked_child()?;
-        let inner = wait::run(py, None, None, move || Client::local(location))?.py_err()?;
+        let inner = wait::run(py, None, None, move || Client::local(location))?.or_raise()?;
         Ok(Self { inner })
     }
 
@@ -46,7 +46,7 @@ impl PyClient {
         let inner = wait::run(py, None, None, move || {
             Client::managed(&token, &workspace, api_url.as_deref())
         })?
-        .py_err()?;
+        .or_raise()?;
         Ok(Self { inner })
     }
 
@@ -150,7 +150,7 @@ impl PyClient {
             .map(to_json)
             .collect::<PyResult<Vec<_>>>()?;
         let client = self.inner.clone();
-        let result = wait::run(py, None, None, move || client.query(&sql, &params))?.py_err()?;
+        let result = wait::run(py, None, None, move || client.query(&sql, &params))?.or_raise()?;
         arrow_py::table(py, &result)
     }
 
@@ -187,7 +187,7 @@ impl PyClient {
         if let Some(n) = offset {
             b = b.offset(n);
         }
-        let (sql, params) = b.build().py_err()?;
+        let (sql, params) = b.build().or_raise()?;
         let params = py
             .import("json")?
             .call_method1("loads", (Value::Array(params).to_string(),))?;
@@ -197,32 +197,32 @@ impl PyClient {
     /// Table names, sorted.
     fn list_tables(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         let client = self.inner.clone();
-        wait::run(py, None, None, move || client.list_tables())?.py_err()
+        wait::run(py, None, None, move || client.list_tables())?.or_raise()
     }
 
     /// Drops a table (and what re-runs remember of it).
     #[pyo3(signature = (table, if_exists=true))]
     fn drop_table(&self, py: Python<'_>, table: String, if_exists: bool) -> PyResult<()> {
         let client = self.inner.clone();
-        wait::run(py, None, None, move || client.drop_table(&table, if_exists))?.py_err()
+        wait::run(py, None, None, move || client.drop_table(&table, if_exists))?.or_raise()
     }
 
     /// Builds a search index on a column.
     fn create_index(&self, py: Python<'_>, table: String, column: String) -> PyResult<()> {
         let client = self.inner.clone();
-        wait::run(py, None, None, move || client.create_index(&table, &column))?.py_err()
+        wait::run(py, None, None, move || client.create_index(&table, &column))?.or_raise()
     }
 
     /// Compacts a table and folds new rows into its indexes.
     fn optimize(&self, py: Python<'_>, table: String) -> PyResult<()> {
         let client = self.inner.clone();
-        wait::run(py, None, None, move || client.optimize(&table))?.py_err()
+        wait::run(py, None, None, move || client.optimize(&table))?.or_raise()
     }
 
     /// Opens a table for reading.
     fn open_table(&self, py: Python<'_>, table: String) -> PyResult<PyTable> {
         let client = self.inner.clone();
-        let t = wait::run(py, None, None, move || client.open_table(&table))?.py_err()?;
+        let t = wait::run(py, None, None, move || client.open_table(&table))?.or_raise()?;
         Ok(PyTable::new(t))
     }
 
@@ -254,7 +254,7 @@ pub(crate) fn inherited_by_fork() -> bool {
 
 /// `[(column, type name)]` as hints.
 fn hints(pairs: Vec<(String, String)>) -> PyResult<Hints> {
-    parse_hints(pairs.iter().map(|(c, t)| (c.as_str(), t.as_str()))).py_err()
+    parse_hints(pairs.iter().map(|(c, t)| (c.as_str(), t.as_str()))).or_raise()
 }
 
 /// The registered formats: `(name, description, options JSON Schema as JSON)`.

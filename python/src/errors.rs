@@ -21,13 +21,13 @@ fn exception(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
 }
 
 /// Converts a lakefeed result into a Python one.
-pub(crate) trait IntoPy<T> {
+pub(crate) trait OrRaise<T> {
     /// The value, or the error as its Python exception.
-    fn py_err(self) -> PyResult<T>;
+    fn or_raise(self) -> PyResult<T>;
 }
 
-impl<T> IntoPy<T> for lakefeed::Result<T> {
-    fn py_err(self) -> PyResult<T> {
+impl<T> OrRaise<T> for lakefeed::Result<T> {
+    fn or_raise(self) -> PyResult<T> {
         self.map_err(|e| to_py(&e))
     }
 }

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 
 use crate::arrow_py;
 use crate::convert::to_json;
-use crate::errors::IntoPy;
+use crate::errors::OrRaise;
 use crate::wait;
 
 /// An open table.
@@ -30,7 +30,7 @@ impl PyTable {
     /// Number of rows.
     fn count(&self, py: Python<'_>) -> PyResult<u64> {
         let t = self.inner.clone();
-        wait::run(py, None, None, move || t.count())?.py_err()
+        wait::run(py, None, None, move || t.count())?.or_raise()
     }
 
     /// The table with only these columns.
@@ -41,14 +41,14 @@ impl PyTable {
     /// The rows at these positions, in the order given, as a `pyarrow.RecordBatch`.
     fn take<'py>(&self, py: Python<'py>, rows: Vec<u64>) -> PyResult<Bound<'py, PyAny>> {
         let t = self.inner.clone();
-        let batch = wait::run(py, None, None, move || t.take(rows))?.py_err()?;
+        let batch = wait::run(py, None, None, move || t.take(rows))?.or_raise()?;
         arrow_py::batch(py, &batch)
     }
 
     /// Streams the rows in batches of at most `n`.
     fn batches(&self, py: Python<'_>, n: usize) -> PyResult<PyBatches> {
         let t = self.inner.clone();
-        let it = wait::run(py, None, None, move || t.batches(n))?.py_err()?;
+        let it = wait::run(py, None, None, move || t.batches(n))?.or_raise()?;
         Ok(PyBatches::new(it))
     }
 
@@ -60,7 +60,7 @@ impl PyTable {
             .iter()
             .map(to_json)
             .collect::<PyResult<Vec<_>>>()?;
-        let view = self.inner.query(sql, &params).py_err()?;
+        let view = self.inner.query(sql, &params).or_raise()?;
         Ok(PyView { inner: view })
     }
 }
@@ -76,14 +76,14 @@ impl PyView {
     /// Streams the view's rows in batches of at most `n`.
     fn batches(&self, py: Python<'_>, n: usize) -> PyResult<PyBatches> {
         let v = self.inner.clone();
-        let it = wait::run(py, None, None, move || v.batches(n))?.py_err()?;
+        let it = wait::run(py, None, None, move || v.batches(n))?.or_raise()?;
         Ok(PyBatches::new(it))
     }
 
     /// Runs the view; the rows as a `pyarrow.Table`.
     fn execute<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let v = self.inner.clone();
-        let result = wait::run(py, None, None, move || v.execute())?.py_err()?;
+        let result = wait::run(py, None, None, move || v.execute())?.or_raise()?;
         arrow_py::table(py, &result)
     }
 }

@@ -119,6 +119,9 @@ def test_registered_formats_keep_the_sdks_constructors(client: Client) -> None:
     assert frames["row_count"] > 0
     episodes = client.ingest("episodes", format=LeRobotEpisodes(str(droid), chunk_start=0, chunk_end=3))
     assert episodes["row_count"] == 2
+    ds = client.open_table("episodes")  # video-conditioned training: the episode's MP4 by row
+    video_columns = [c for c in ds.to_arrow().column_names if c.endswith("_video")]
+    assert video_columns and ds[0][video_columns[0]][4:8] == b"ftyp"
 
 
 def test_every_registered_format_is_reachable_by_name(store: str) -> None:

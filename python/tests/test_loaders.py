@@ -93,3 +93,24 @@ def test_datasets_and_clients_pickle(table: Client) -> None:
     if pytest.importorskip("torch"):
         torch_ds = pickle.loads(pickle.dumps(ds.pytorch()))
         assert torch_ds[3]["label"] == "l3"
+
+
+def test_a_views_rows_stream_to_dataloader_workers(table: Client) -> None:
+    pytest.importorskip("torch")
+    from torch.utils.data import DataLoader
+
+    view = table.open_table("train").query("SELECT idx, embedding WHERE idx < 300")
+    assert len(view) == 300
+    loader = DataLoader(view.pytorch(batch_size=64), batch_size=50, num_workers=2, multiprocessing_context="spawn")
+    seen = sorted(i for batch in loader for i in batch["idx"].tolist())
+    assert seen == list(range(300))
+
+
+def test_changed_rows_collate_as_plain_dicts(table: Client) -> None:
+    torch = pytest.importorskip("torch")
+    from torch.utils.data._utils.collate import default_collate
+
+    rows = table.open_table("train").pytorch().__getitems__([3, 1, 2])
+    assert torch.equal(default_collate(rows)["idx"], torch.tensor([3, 1, 2]))
+    rows[0]["idx"] = 100
+    assert torch.equal(default_collate(rows)["idx"], torch.tensor([100, 1, 2]))

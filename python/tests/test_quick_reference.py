@@ -67,6 +67,11 @@ def test_ingest_structured_data_with_indexes_and_search(client: Client) -> None:
     assert results[0]["id"] == "a" and results[0]["similarity"] == pytest.approx(1.0, abs=1e-5)
     bm25 = client.query("SELECT text, text <#> $1 AS score FROM embeddings ORDER BY score DESC LIMIT 1", ("gripper",))
     assert bm25[0]["text"] == "the gripper closes"
+    contains = client.query("""
+    SELECT * FROM embeddings
+    WHERE text @> $1
+    """, ("gripper",))
+    assert [r["id"] for r in contains] == ["a"]
     hybrid = client.query(
         """
     SELECT text, (embedding, text)::deeplake_hybrid_record <#>

@@ -12,8 +12,11 @@ import pyarrow as pa
 from .errors import IngestError
 from .formats import RegisteredFormat
 
-ARROW_ROWS = 65536
-"""Rows per slice of Arrow data, numpy arrays and DataFrames (sliced without copying)."""
+SLICE_BYTES = 16 << 20
+"""About this many bytes per slice of Arrow data, numpy arrays and DataFrames (sliced without copying): a few
+slices are in flight at once, so this bounds what the ingest holds beyond the caller's own data."""
+MAX_SLICE_ROWS = 65536
+"""Rows per slice at most."""
 LIST_ROWS = 8192
 """Rows per slice of Python lists (typed in Rust, slice by slice)."""
 
@@ -84,7 +87,8 @@ def _format_hints(format: Any, user: Dict[str, str]) -> Dict[str, str]:
 def _arrow_stream(data: Any) -> Optional[Dict[str, Any]]:
     """A pyarrow Table or reader, a pandas DataFrame or any Arrow stream, as slices of record batches."""
     if isinstance(data, pa.Table):
-        return {"source": iter(data.to_batches(max_chunksize=ARROW_ROWS)), "estimated_rows": data.num_rows}
+        rows = _slice_rows(data.nbytes, data.num_rows)
+        return {"source": iter(data.to_batches(max_chunksize=rows)), "estimated_rows": data.num_rows}
     if isinstance(data, pa.RecordBatch):
         return {"source": iter([data]), "estimated_rows": data.num_rows}
     if isinstance(data, pa.RecordBatchReader):
@@ -100,9 +104,16 @@ def _is_dataframe(data: Any) -> bool:
     return type(data).__name__ == "DataFrame" and hasattr(data, "iloc") and hasattr(data, "columns")
 
 
+def _slice_rows(nbytes: int, rows: int) -> int:
+    """Rows per slice for data of `nbytes` in `rows` rows."""
+    per_row = max(1, nbytes // max(1, rows))
+    return max(1, min(MAX_SLICE_ROWS, SLICE_BYTES // per_row))
+
+
 def _frame_slices(df: Any) -> Iterator[pa.RecordBatch]:
-    for start in range(0, len(df), ARROW_ROWS):
-        yield pa.RecordBatch.from_pandas(df.iloc[start : start + ARROW_ROWS], preserve_index=False)
+    step = _slice_rows(int(df.memory_usage(index=False).sum()), len(df))
+    for start in range(0, len(df), step):
+        yield pa.RecordBatch.from_pandas(df.iloc[start : start + step], preserve_index=False)
 
 
 def _length(data: Dict[str, Any]) -> int:
@@ -117,7 +128,10 @@ def _length(data: Dict[str, Any]) -> int:
 
 
 def _column_slices(data: Dict[str, Any], length: int) -> Iterator[Dict[str, Any]]:
-    step = LIST_ROWS if any(isinstance(v, (list, tuple)) for v in data.values()) else ARROW_ROWS
+    if any(isinstance(v, (list, tuple)) for v in data.values()):
+        step = LIST_ROWS
+    else:
+        step = _slice_rows(sum(int(getattr(v, "nbytes", 0)) for v in data.values()), length)
     for start in range(0, length, step):
         yield {col: _slice(values, start, start + step) for col, values in data.items()}
 

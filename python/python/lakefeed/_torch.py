@@ -8,22 +8,107 @@ process of its own. ``DataLoader`` fetches a whole batch of positions with one `
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
+
+import numpy as np
 
 from . import _lakefeed
 from .dataset import to_numpy
 
 if TYPE_CHECKING:
-    from .dataset import Dataset
+    from .dataset import Dataset, View
 
 try:
+    import torch
     from torch.utils.data import Dataset as _TorchBase
-except ImportError:  # torch is optional: the class is still importable, and says what is missing when used
-    _TorchBase = object
+    from torch.utils.data import IterableDataset as _TorchIterable
+    from torch.utils.data import get_worker_info
+except ImportError:  # torch is optional: the classes are still importable, and say what is missing when used
+    torch = None
+    _TorchBase = _TorchIterable = object
+
+
+class Row(dict):
+    """One row of a batch read together: a plain dict that also remembers that batch, so DataLoader's default
+    collate turns the whole batch into tensors at once instead of stacking row by row. Changing the row makes
+    it an ordinary dict again."""
+
+    __slots__ = ("batch", "index")
+
+    def __init__(self, batch: Optional[Dict[str, Any]], index: int) -> None:
+        super().__init__({k: v[index] for k, v in batch.items()} if batch else {})
+        self.batch = batch
+        self.index = index
+
+    def _changed(self) -> None:
+        self.batch = None
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self._changed()
+        super().__delitem__(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self._changed()
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self._changed()
+        return super().popitem()
+
+    def setdefault(self, *args: Any) -> Any:
+        self._changed()
+        return super().setdefault(*args)
+
+    def clear(self) -> None:
+        self._changed()
+        super().clear()
+
+
+def _collate_rows(rows: List[Row], *, collate_fn_map: Dict[Any, Any]) -> Any:
+    """DataLoader's collate for a batch of rows: the batch's own arrays as tensors when the rows are that whole
+    batch, unchanged and in order; else the default, row by row."""
+    batch = rows[0].batch
+    whole = batch is not None and all(
+        type(r) is Row and r.batch is batch and r.index == i for i, r in enumerate(rows)
+    ) and len(rows) == len(next(iter(batch.values())))
+    if not whole:
+        from torch.utils.data._utils.collate import collate
+
+        return collate([dict(r) for r in rows], collate_fn_map=collate_fn_map)
+    return {
+        k: list(v) if v.dtype == object else torch.as_tensor(v if v.flags.writeable else v.copy())
+        for k, v in batch.items()
+    }
+
+
+if torch is not None:
+    try:  # PyTorch ≥ 1.13: the documented way to extend default_collate
+        from torch.utils.data._utils.collate import default_collate_fn_map
+
+        default_collate_fn_map[Row] = _collate_rows
+    except ImportError:  # older PyTorch collates rows as the plain dicts they are
+        pass
+
+
+BLOCK_ROWS = 8192
+"""Rows read at once when a loader asks for consecutive positions (an unshuffled DataLoader): later batches of
+the same block, asked by this worker or its siblings' turns, come from memory."""
+CACHED_BLOCKS = 4
+"""Blocks kept per worker."""
 
 
 class TorchDataset(_TorchBase):  # type: ignore[misc, valid-type]
-    """Rows of a table by position, as dicts of numpy values (``transform`` applied to each)."""
+    """Rows of a table by position, as dicts of numpy values (``transform`` applied to each). Consecutive
+    positions are read a block at a time; any other positions are read exactly."""
 
     def __init__(self, dataset: "Dataset", transform: Optional[Callable[[Dict[str, Any]], Any]] = None) -> None:
         if _TorchBase is object:
@@ -48,12 +133,69 @@ class TorchDataset(_TorchBase):  # type: ignore[misc, valid-type]
         return reader.take(self.dataset._client.__getstate__(), self.dataset.table, self.dataset.columns, rows)
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_reader"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_reader", "_blocks")}
+
+    def _block(self, b: int) -> Dict[str, Any]:
+        blocks = self.__dict__.setdefault("_blocks", OrderedDict())
+        if b in blocks:
+            blocks.move_to_end(b)
+        else:
+            blocks[b] = to_numpy(self._take(list(range(b * BLOCK_ROWS, min((b + 1) * BLOCK_ROWS, self._len)))))
+            if len(blocks) > CACHED_BLOCKS:
+                blocks.popitem(last=False)
+        return blocks[b]
+
+    def _consecutive(self, start: int, n: int) -> Dict[str, Any]:
+        parts = []
+        for b in range(start // BLOCK_ROWS, (start + n - 1) // BLOCK_ROWS + 1):
+            lo = max(start, b * BLOCK_ROWS) - b * BLOCK_ROWS
+            hi = min(start + n, (b + 1) * BLOCK_ROWS) - b * BLOCK_ROWS
+            parts.append({k: v[lo:hi] for k, v in self._block(b).items()})
+        if len(parts) == 1:
+            return parts[0]
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def __getitem__(self, index: int) -> Any:
         return self.__getitems__([index])[0]
 
     def __getitems__(self, indices: Sequence[int]) -> List[Any]:
-        batch = to_numpy(self._take(list(indices)))
-        rows = [{k: v[i] for k, v in batch.items()} for i in range(len(indices))]
+        positions = [int(i) for i in indices]
+        if (
+            positions
+            and 0 <= positions[0] <= positions[-1] < self._len
+            and positions == list(range(positions[0], positions[0] + len(positions)))
+        ):
+            batch = self._consecutive(positions[0], len(positions))
+        else:
+            batch = to_numpy(self._take(positions))
+        rows = [Row(batch, i) for i in range(len(positions))]
         return [self.transform(r) for r in rows] if self.transform else rows
+
+
+class TorchView(_TorchIterable):  # type: ignore[misc, valid-type]
+    """A view's rows streamed to ``DataLoader``: worker ``k`` of ``n`` takes batches ``k, k+n, …``. Each worker
+    reads the view through its own engine (spawned), or through a reader process when forked from a process
+    where the engine ran."""
+
+    def __init__(self, view: "View", batch_size: int, transform: Optional[Callable[[Dict[str, Any]], Any]]) -> None:
+        if _TorchIterable is object:
+            raise ImportError("pytorch() needs PyTorch: pip install torch")
+        self.view = view
+        self.batch_size = batch_size
+        self.transform = transform
+
+    def __iter__(self) -> Any:
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
+        if _lakefeed.inherited_by_fork():
+            raise RuntimeError(
+                "a view's DataLoader workers cannot be forked from a process where lakefeed ran; pass "
+                "multiprocessing_context='spawn' (or 'forkserver')"
+            )
+        for k, batch in enumerate(self.view.batches(self.batch_size)):
+            if k % workers != worker:
+                continue
+            n = len(next(iter(batch.values()))) if batch else 0
+            for i in range(n):
+                row = {c: v[i] for c, v in batch.items()}
+                yield self.transform(row) if self.transform else row

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence
 
 import numpy as np
@@ -26,8 +27,13 @@ def to_numpy(batch: pa.RecordBatch) -> Dict[str, np.ndarray]:
 def _column(col: pa.Array) -> np.ndarray:
     t = col.type
     if pa.types.is_fixed_size_list(t) and col.null_count == 0:
-        values = col.flatten().to_numpy(zero_copy_only=False)
-        return values.reshape(len(col), t.list_size)
+        values = col.values.slice(col.offset * t.list_size, len(col) * t.list_size)
+        if values.null_count == 0 and (pa.types.is_floating(values.type) or pa.types.is_integer(values.type)):
+            dtype = np.dtype(values.type.to_pandas_dtype())
+            flat = np.frombuffer(values.buffers()[1], dtype=dtype, count=len(values), offset=values.offset * dtype.itemsize)
+        else:
+            flat = values.to_numpy(zero_copy_only=False)
+        return flat.reshape(len(col), t.list_size)
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
         out = np.empty(len(col), dtype=object)
         for i, v in enumerate(col):
@@ -95,8 +101,15 @@ class Dataset(_Reader):
         self._len: Optional[int] = None
 
     def _native_reader(self) -> Any:
-        native = self._client._native().open_table(self.table)
-        return native.select(self.columns) if self.columns else native
+        pid, native = self.__dict__.get("_native", (None, None))
+        if pid != os.getpid():
+            native = self._client._native().open_table(self.table)
+            native = native.select(self.columns) if self.columns else native
+            self._native = (os.getpid(), native)
+        return native
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_native"}
 
     def __len__(self) -> int:
         if self._len is None:
@@ -158,6 +171,14 @@ class View(_Reader):
 
     def __len__(self) -> int:
         return sum(b.num_rows for b in self.to_batches(65536))
+
+    def pytorch(self, batch_size: int = 1024, transform: Any = None) -> Any:
+        """A ``torch.utils.data.IterableDataset`` of the view's rows (dicts of numpy values), streamed in batches
+        of ``batch_size`` and dealt out to ``DataLoader`` workers batch by batch. A view has no stable positions,
+        so it does not shuffle: shuffle a table with ``Dataset.pytorch()``."""
+        from ._torch import TorchView
+
+        return TorchView(self, batch_size, transform)
 
     def __repr__(self) -> str:
         return f"View(table={self.dataset.table!r}, sql={self.sql!r})"
