@@ -9,7 +9,8 @@ process of its own. ``DataLoader`` fetches a whole batch of positions with one `
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 import numpy as np
 
@@ -44,6 +45,9 @@ class Row(dict):
     def _changed(self) -> None:
         self.batch = None
 
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))  # a plain dict elsewhere, without the batch it came from
+
     def __setitem__(self, key: Any, value: Any) -> None:
         self._changed()
         super().__setitem__(key, value)
@@ -73,14 +77,46 @@ class Row(dict):
         super().clear()
 
 
-def _collate_rows(rows: List[Row], *, collate_fn_map: Dict[Any, Any]) -> Any:
+class RowBatch(Sequence):
+    """The rows of one read, as ``__getitems__`` returns them: a sequence of :class:`Row` made when first looked
+    at (and then kept), so that DataLoader's default collate, which looks only at the first, costs nothing per
+    row."""
+
+    def __init__(self, batch: Dict[str, Any], n: int) -> None:
+        self.batch = batch
+        self._n = n
+        self._rows: Dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        i = int(i) + self._n if int(i) < 0 else int(i)
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        if i not in self._rows:
+            self._rows[i] = Row(self.batch, i)
+        return self._rows[i]
+
+    def unchanged(self) -> bool:
+        """No row looked at so far was changed."""
+        return all(r.batch is self.batch for r in self._rows.values())
+
+
+def _collate_rows(rows: Sequence[Row], *, collate_fn_map: Dict[Any, Any]) -> Any:
     """DataLoader's collate for a batch of rows: the batch's own arrays as tensors when the rows are that whole
     batch, unchanged and in order; else the default, row by row."""
-    batch = rows[0].batch
-    whole = batch is not None and all(
-        type(r) is Row and r.batch is batch and r.index == i for i, r in enumerate(rows)
-    ) and len(rows) == len(next(iter(batch.values())))
-    if not whole:
+    if isinstance(rows, RowBatch):
+        batch = rows.batch if rows.unchanged() else None
+    else:
+        batch = rows[0].batch
+        if batch is None or len(rows) != len(next(iter(batch.values()))):
+            batch = None
+        elif not all(type(r) is Row and r.batch is batch and r.index == i for i, r in enumerate(rows)):
+            batch = None
+    if batch is None:
         from torch.utils.data._utils.collate import collate
 
         return collate([dict(r) for r in rows], collate_fn_map=collate_fn_map)
@@ -158,7 +194,7 @@ class TorchDataset(_TorchBase):  # type: ignore[misc, valid-type]
     def __getitem__(self, index: int) -> Any:
         return self.__getitems__([index])[0]
 
-    def __getitems__(self, indices: Sequence[int]) -> List[Any]:
+    def __getitems__(self, indices: Sequence[int]) -> Sequence[Any]:
         positions = [int(i) for i in indices]
         if (
             positions
@@ -168,7 +204,7 @@ class TorchDataset(_TorchBase):  # type: ignore[misc, valid-type]
             batch = self._consecutive(positions[0], len(positions))
         else:
             batch = to_numpy(self._take(positions))
-        rows = [Row(batch, i) for i in range(len(positions))]
+        rows = RowBatch(batch, len(positions))
         return [self.transform(r) for r in rows] if self.transform else rows
 
 
