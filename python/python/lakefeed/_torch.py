@@ -57,22 +57,27 @@ class Row(dict):
         super().__delitem__(key)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
+        """As ``dict``'s; the row is then no longer collated with its batch."""
         self._changed()
         super().update(*args, **kwargs)
 
     def pop(self, *args: Any) -> Any:
+        """As ``dict``'s; the row is then no longer collated with its batch."""
         self._changed()
         return super().pop(*args)
 
     def popitem(self) -> Any:
+        """As ``dict``'s; the row is then no longer collated with its batch."""
         self._changed()
         return super().popitem()
 
     def setdefault(self, *args: Any) -> Any:
+        """As ``dict``'s; the row is then no longer collated with its batch."""
         self._changed()
         return super().setdefault(*args)
 
     def clear(self) -> None:
+        """As ``dict``'s; the row is then no longer collated with its batch."""
         self._changed()
         super().clear()
 
