@@ -1,5 +1,7 @@
 //! lakefeed's own I/O runtime, created once per process, and the two ways blocking code waits on it:
-//! [`block_on`] and `clean_up`. Fork-safe: a forked child builds a runtime of its own. It imports nothing else of the crate, so any module may use it.
+//! [`block_on`] and `clean_up`. A forked child does not wait on its parent's runtime (it would hang) and can tell
+//! it was forked from a running engine ([`inherited_by_fork`]), where engine work is not safe. It imports
+//! nothing else of the crate, so any module may use it.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
