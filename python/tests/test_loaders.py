@@ -90,9 +90,9 @@ def test_datasets_and_clients_pickle(table: Client) -> None:
     ds = table.open_table("train")
     again = pickle.loads(pickle.dumps(ds))
     assert len(again) == N and again[10]["idx"] == 10
-    if pytest.importorskip("torch"):
-        torch_ds = pickle.loads(pickle.dumps(ds.pytorch()))
-        assert torch_ds[3]["label"] == "l3"
+    pytest.importorskip("torch")
+    torch_ds = pickle.loads(pickle.dumps(ds.pytorch()))
+    assert torch_ds[3]["label"] == "l3"
 
 
 def test_a_views_rows_stream_to_dataloader_workers(table: Client) -> None:

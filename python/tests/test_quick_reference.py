@@ -24,7 +24,7 @@ def test_client_initialization_follows_the_sdk(monkeypatch: pytest.MonkeyPatch, 
     assert client.workspace_id == "default" and client.token
     client = ManagedClient(token=token(), workspace_id="my-workspace", api_url=server)
     assert client.list_tables() == []
-    assert AsyncClient is not None
+    assert isinstance(AsyncClient(store=store).sync, ManagedClient)
 
 
 def test_ingest_files_with_a_file_schema(client: Client) -> None:

@@ -9,21 +9,12 @@ The managed SDK's Python API over lakefeed's Rust engine::
     for batch in client.open_table("videos").batches(32): ...
 """
 
-from . import formats
+from . import errors, formats
 from ._lakefeed import __version__
 from .aio import AsyncClient, AsyncManagedQueryBuilder
 from .client import Client, IngestResult, ManagedQueryBuilder
 from .dataset import Dataset, View
-from .errors import (
-    AuthError,
-    CredentialsError,
-    IngestError,
-    ManagedServiceError,
-    QueryError,
-    TableError,
-    TokenError,
-    WorkspaceError,
-)
+from .errors import *  # noqa: F401,F403  (the SDK's classes, listed in errors.__all__)
 
 __all__ = [
     "__version__",
@@ -35,12 +26,5 @@ __all__ = [
     "Dataset",
     "View",
     "formats",
-    "ManagedServiceError",
-    "AuthError",
-    "TokenError",
-    "CredentialsError",
-    "IngestError",
-    "TableError",
-    "QueryError",
-    "WorkspaceError",
+    *errors.__all__,
 ]

@@ -3,16 +3,8 @@
 
 from ..aio import AsyncClient, AsyncManagedQueryBuilder
 from ..client import Client, IngestResult, ManagedQueryBuilder
-from ..errors import (
-    AuthError,
-    CredentialsError,
-    IngestError,
-    ManagedServiceError,
-    QueryError,
-    TableError,
-    TokenError,
-    WorkspaceError,
-)
+from .. import errors
+from ..errors import *  # noqa: F401,F403
 from . import formats
 
 __all__ = [
@@ -21,13 +13,6 @@ __all__ = [
     "AsyncClient",
     "AsyncManagedQueryBuilder",
     "IngestResult",
-    "ManagedServiceError",
-    "AuthError",
-    "CredentialsError",
-    "IngestError",
-    "TableError",
-    "TokenError",
-    "WorkspaceError",
-    "QueryError",
     "formats",
+    *errors.__all__,
 ]
