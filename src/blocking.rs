@@ -10,7 +10,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
 use lakefeed_core::{
-    Batches, Capabilities, Error, QueryResult, Result, ScanSpec, TableStore, TableWriter,
+    Batches, Capabilities, Error, QueryResult, Result, ScanSpec, Staged, TableStore, TableWriter,
     WriteSpec, Written,
 };
 
@@ -44,7 +44,7 @@ impl Store {
 
     /// The Lance store at `location` (a directory, created if needed, or an object-store URI).
     pub fn lance(location: impl Into<String>) -> Result<Self> {
-        Self::open(&Target::Lance(location.into()))
+        Self::open(&Target::lance(location))
     }
 
     /// The backend behind this handle, for async callers.
@@ -95,6 +95,24 @@ impl Store {
         let table = table.to_string();
         let inner = self.call(|s| async move { s.writer(&table, schema, spec).await })?;
         Ok(BlockingWriter { inner: Some(inner) })
+    }
+
+    /// A writer staging rows uncommitted for [`Store::commit_staged`] (see [`TableStore::stage_writer`]).
+    pub fn stage_writer(
+        &self,
+        table: &str,
+        schema: SchemaRef,
+        spec: WriteSpec,
+    ) -> Result<BlockingWriter> {
+        let table = table.to_string();
+        let inner = self.call(|s| async move { s.stage_writer(&table, schema, spec).await })?;
+        Ok(BlockingWriter { inner: Some(inner) })
+    }
+
+    /// Commits staged parts of `table` in one transaction; returns the rows committed.
+    pub fn commit_staged(&self, table: &str, parts: Vec<Staged>) -> Result<u64> {
+        let table = table.to_string();
+        self.call(|s| async move { s.commit_staged(&table, parts).await })
     }
 
     /// Adds nullable columns to a table.
@@ -199,6 +217,12 @@ impl BlockingWriter {
     pub fn finish(&mut self) -> Result<()> {
         let w = self.take()?;
         block_on(async move { w.finish().await })
+    }
+
+    /// Releases a staging writer and returns what it staged.
+    pub fn finish_staged(&mut self) -> Result<Staged> {
+        let w = self.take()?;
+        block_on(async move { w.finish_staged().await })
     }
 
     fn take(&mut self) -> Result<Box<dyn TableWriter>> {

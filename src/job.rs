@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use lakefeed_core::{
-    Columns, Format, FormatEnv, InMemory, Result, ResultExt, RunReport, SideStage, build_format,
+    Columns, Format, FormatEnv, InMemory, Result, ResultExt, RunReport, SideStage, Staged,
+    build_format,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -263,19 +264,26 @@ impl IngestJob {
     }
 
     /// Runs the job into `store`.
-    pub fn run(mut self, store: &Store) -> Result<IngestResult> {
+    pub fn run(self, store: &Store) -> Result<IngestResult> {
+        self.run_staged(store).map(|(result, _)| result)
+    }
+
+    /// Runs the job into `store`; as a shard (`options.shard`) it stages its rows and returns the parts for
+    /// [`crate::shard::commit`] (see [`crate::pipeline::run_staged`]).
+    pub fn run_staged(mut self, store: &Store) -> Result<(IngestResult, Vec<Staged>)> {
         let format = self.take_format()?;
         let stages = self
             .stages
             .take()
             .unwrap_or_else(|| default_stages(self.options.thumbnails));
-        let report = crate::pipeline::run(store, &self.table, format, &self.options, &stages);
-        let report = self.located(report)?;
-        Ok(IngestResult {
+        let ran = crate::pipeline::run_staged(store, &self.table, format, &self.options, &stages);
+        let (report, staged) = self.located(ran)?;
+        let result = IngestResult {
             table_name: self.table.clone(),
             row_count: report.rows_in(&self.table),
             dataset_path: store.location(&self.table),
             report,
-        })
+        };
+        Ok((result, staged))
     }
 }

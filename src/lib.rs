@@ -28,13 +28,15 @@ pub mod runtime;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "lance")]
+pub mod shard;
+#[cfg(feature = "lance")]
 pub mod sql;
 pub mod stages;
 #[cfg(feature = "lance")]
 pub mod store;
 pub mod wire;
 
-pub use backend::{Backend, Target, WritePath};
+pub use backend::{Backend, StorageOptions, Target, WritePath};
 pub use blocking::{Store, block_on};
 #[cfg(feature = "remote")]
 pub use client::ManagedClient;
@@ -42,7 +44,7 @@ pub use client::{Client, OpenTable, QueryBuilder, TableQuery};
 pub use job::{IngestData, IngestJob, IngestResult};
 pub use lakefeed_core::*;
 pub use lakefeed_formats;
-pub use options::{IngestOptions, ProgressFn, WriteMode};
+pub use options::{IngestOptions, ProgressFn, ShardRun, WriteMode};
 #[cfg(feature = "remote")]
 pub use remote::RemoteStore;
 #[cfg(feature = "lance")]

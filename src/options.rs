@@ -32,6 +32,28 @@ pub struct IngestOptions {
     /// Set from another thread to stop the run before its next batch: what is committed stays (a re-run with
     /// the same key finishes the job), the rows not yet committed are dropped, and the run returns an error.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Run as one shard of a distributed run: take this shard's inputs only, and stage the rows uncommitted
+    /// (committed later with the other shards', see [`crate::shard`]).
+    pub shard: Option<ShardRun>,
+}
+
+/// One shard of a distributed run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardRun {
+    /// Which shard (0-based) …
+    pub index: u32,
+    /// … of how many.
+    pub count: u32,
+    /// The run's id: every shard of one run names the same.
+    pub run: String,
+}
+
+impl ShardRun {
+    /// Whether the input at `position` of a source's input list is this shard's (round robin, so the shards
+    /// get equal counts and the choice is the same on every machine).
+    pub fn takes(&self, position: usize) -> bool {
+        position % self.count.max(1) as usize == self.index as usize
+    }
 }
 
 impl std::fmt::Debug for IngestOptions {
@@ -59,6 +81,7 @@ impl Default for IngestOptions {
             on_progress: None,
             thumbnails: true,
             cancel: None,
+            shard: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 #![allow(dead_code, clippy::print_stdout, clippy::print_stderr)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
@@ -172,4 +172,26 @@ pub fn column_data(rows: usize) -> Vec<RecordBatch> {
             RecordBatch::try_new(schema.clone(), cols).expect("batch")
         })
         .collect()
+}
+
+/// The synthetic LeRobot v2.1 set with DROID's features (EPISODES × FRAMES), made once under the target directory.
+pub fn lerobot_dataset(episodes: usize, frames: usize) -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let dir = Path::new(&target).join(format!("bench-lerobot/droid_{episodes}x{frames}"));
+    if !dir.join("meta/episodes.jsonl").exists() {
+        eprintln!("making {} (once)", dir.display());
+        let tmp = dir.with_extension("tmp");
+        let _ = std::fs::remove_dir_all(&tmp);
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/py/lerobot_make.py");
+        let ok = Command::new(python())
+            .arg(script)
+            .arg(&tmp)
+            .args([episodes.to_string(), frames.to_string()])
+            .status()
+            .expect("python")
+            .success();
+        assert!(ok, "making the dataset");
+        std::fs::rename(&tmp, &dir).expect("dataset in place");
+    }
+    dir
 }

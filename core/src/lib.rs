@@ -36,7 +36,7 @@ pub use report::{RunReport, Skip};
 pub use schema::Hints;
 pub use stage::SideStage;
 pub use store::{
-    BatchStream, Capabilities, QueryEngine, ScanSpec, TableStore, TableWriter, WriteMode,
+    BatchStream, Capabilities, QueryEngine, ScanSpec, Staged, TableStore, TableWriter, WriteMode,
     WriteSpec, Written, validate_table_name,
 };
 pub use types::LogicalType;

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An input that was left out, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skip {
     /// The file (or entry) skipped.
     pub path: PathBuf,
@@ -58,7 +58,7 @@ impl Recorder {
 }
 
 /// The report a run ends with.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunReport {
     /// Rows written, by table name: the source table and every side stage's table (`thumbnails`…).
     pub rows: BTreeMap<String, u64>,
@@ -71,12 +71,17 @@ pub struct RunReport {
     /// Warnings that did not skip an input (failed thumbnails, index failures).
     pub warnings: Vec<String>,
     /// Wall time of the run.
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", deserialize_with = "from_secs")]
     pub elapsed: Duration,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
+}
+
+fn from_secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = f64::deserialize(d)?;
+    Ok(Duration::from_secs_f64(s.max(0.0)))
 }
 
 impl RunReport {

@@ -77,6 +77,23 @@ pub struct Written {
     pub present: u64,
 }
 
+/// Rows a writer staged without committing them (one shard's part of a distributed run), to be committed with
+/// the other shards' parts in one transaction by [`TableStore::commit_staged`]. Serialisable, so shards running
+/// anywhere hand their parts to the committer as JSON.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Staged {
+    /// The table the rows are for.
+    pub table: String,
+    /// Rows staged.
+    pub rows: u64,
+    /// Whether rows were left out by key when staged (the table must not change before the commit).
+    pub keyed: bool,
+    /// The table's version the rows were checked against; `None` when the table did not exist.
+    pub base_version: Option<u64>,
+    /// The store's own description of the staged data (for Lance: the data files' fragments and the schema).
+    pub data: serde_json::Value,
+}
+
 /// Writes one run's batches into a table, as [`WriteSpec`] says. Each `write` of an append or upsert is one
 /// commit; an overwrite stages its writes and commits them all at `finish`. Dropping a writer without `finish`
 /// abandons an overwrite and leaves the table as it was.
@@ -88,6 +105,13 @@ pub trait TableWriter: Send {
 
     /// Commits what is staged (overwrite) and releases the writer.
     async fn finish(self: Box<Self>) -> Result<()>;
+
+    /// Releases a writer from [`TableStore::stage_writer`] and returns what it staged, uncommitted.
+    async fn finish_staged(self: Box<Self>) -> Result<Staged> {
+        Err(crate::Error::Other(
+            "this writer commits as it writes; it stages nothing".into(),
+        ))
+    }
 }
 
 /// What a store can do, said up front so callers choose a plan before writing rather than fail half-way.
@@ -160,6 +184,31 @@ pub trait TableStore: Send + Sync {
         let _ = (rows, columns);
         Err(crate::Error::Table(format!(
             "this store cannot fetch rows of '{table}' by position"
+        )))
+    }
+
+    /// A writer that stages rows as uncommitted data for [`TableStore::commit_staged`] instead of committing them
+    /// (one shard of a distributed run); finish it with [`TableWriter::finish_staged`]. `table` need not exist.
+    /// Keyed rows whose key the table holds now are left out. Appends only. Default: this store cannot stage.
+    async fn stage_writer(
+        &self,
+        table: &str,
+        schema: SchemaRef,
+        spec: WriteSpec,
+    ) -> Result<Box<dyn TableWriter>> {
+        let _ = (schema, spec);
+        Err(crate::Error::Ingest(format!(
+            "this store cannot stage rows of '{table}' for a later commit (sharded runs need a Lance store)"
+        )))
+    }
+
+    /// Commits `parts` (staged by any number of writers, anywhere) into `table` as one transaction, creating the
+    /// table when it does not exist; returns the rows committed. Parts already committed are recognised and not
+    /// committed again (0 rows). A keyed part whose table changed since it was staged is a TableError.
+    async fn commit_staged(&self, table: &str, parts: Vec<Staged>) -> Result<u64> {
+        let _ = parts;
+        Err(crate::Error::Ingest(format!(
+            "this store cannot commit staged rows of '{table}'"
         )))
     }
 

@@ -26,11 +26,19 @@ pub(crate) struct PyClient {
 
 #[pymethods]
 impl PyClient {
-    /// The Lance store at `location` (a directory, created when missing, or an object-store URI).
+    /// The Lance store at `location` (a directory, created when missing, or an object-store URI with its
+    /// `storage_options`).
     #[staticmethod]
-    fn local(py: Python<'_>, location: String) -> PyResult<Self> {
+    #[pyo3(signature = (location, storage_options=None))]
+    fn local(
+        py: Python<'_>,
+        location: String,
+        storage_options: Option<std::collections::BTreeMap<String, String>>,
+    ) -> PyResult<Self> {
         refuse_in_forked_child()?;
-        let inner = wait::run(py, None, None, move || Client::local(location))?.or_raise()?;
+        let target =
+            lakefeed::Target::lance(location).with_storage_options(storage_options.unwrap_or_default());
+        let inner = wait::run(py, None, None, move || Client::open(&target))?.or_raise()?;
         Ok(Self { inner })
     }
 
@@ -234,7 +242,7 @@ impl PyClient {
 
 /// The engine cannot run in a process forked from one where it was running (see
 /// [`lakefeed::runtime::inherited_by_fork`]): a ManagedServiceError saying what to do instead.
-fn refuse_in_forked_child() -> PyResult<()> {
+pub(crate) fn refuse_in_forked_child() -> PyResult<()> {
     if !lakefeed::runtime::inherited_by_fork() {
         return Ok(());
     }

@@ -6,6 +6,7 @@ mod arrow_py;
 mod client;
 mod convert;
 mod errors;
+mod shard;
 mod source;
 mod table;
 mod wait;
@@ -22,6 +23,10 @@ fn _lakefeed(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<table::PyBatches>()?;
     m.add_function(wrap_pyfunction!(client::formats, m)?)?;
     m.add_function(wrap_pyfunction!(client::inherited_by_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::stage_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::commit_run, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::fragments, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::read_fragment, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

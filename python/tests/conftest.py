@@ -89,3 +89,47 @@ def client(request: pytest.FixtureRequest, store: str) -> Client:
         return Client(store=store)
     url = request.getfixturevalue("server")
     return Client(token=token(), workspace_id=f"ws{next(_served_workspaces)}", api_url=url)
+
+
+TOOLS_VENV = Path(os.environ.get("LAKEFEED_CACHE", Path.home() / ".cache" / "lakefeed")) / "venv" / "bin"
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[dict]:
+    """A real S3-compatible server on loopback: moto's (`moto[server]` in the tools venv that scripts/setup.sh
+    makes; it honours the conditional PUTs Lance commits with), with one bucket. Yields the storage options."""
+    import socket
+
+    moto = TOOLS_VENV / "moto_server"
+    if not moto.exists():
+        pytest.skip(f"no {moto}; run scripts/setup.sh")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.time() < deadline, "moto_server did not listen"
+            time.sleep(0.1)
+    subprocess.run(
+        [str(TOOLS_VENV / "python"), "-c",
+         "import sys, boto3; boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', "
+         "aws_access_key_id='testing', aws_secret_access_key='testing').create_bucket(Bucket='lakefeed-py')",
+         endpoint],
+        check=True,
+    )
+    yield {
+        "aws_endpoint": endpoint,
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+        "aws_region": "us-east-1",
+        "allow_http": "true",
+    }
+    proc.terminate()
+    proc.wait(timeout=30)

@@ -8,9 +8,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "lakefeed", version, about)]
 pub struct Cli {
-    /// Local store directory [default: the manifest's `store`, else ./lakefeed-data].
+    /// The store: a directory or an object-store URI (`s3://bucket/prefix`, `gs://…`, `az://…`) [default: the
+    /// manifest's `store`, else ./lakefeed-data].
     #[arg(long, global = true, env = "LAKEFEED_STORE")]
-    pub store: Option<PathBuf>,
+    pub store: Option<String>,
+    /// An object-store setting `key=value` (`aws_endpoint=http://…`, `aws_region=…`, `allow_http=true`, …);
+    /// repeatable. Credentials and endpoint otherwise come from the usual AWS_* environment.
+    #[arg(long = "storage-option", global = true, value_name = "KEY=VALUE")]
+    pub storage_options: Vec<String>,
     /// A managed service (the seed's API, or `lakefeed serve`): every command but `serve` works on its tables,
     /// with the token from DEEPLAKE_API_KEY.
     #[arg(long, global = true, env = "DEEPLAKE_API_URL")]
@@ -44,6 +49,28 @@ pub enum Command {
         /// Stop at the first table that fails (every table is checked before any is written).
         #[arg(long)]
         fail_fast: bool,
+        /// Run as shard INDEX of COUNT (0-based): take a stable 1/COUNT of every table's inputs and stage the
+        /// rows for `lakefeed commit`. Default: from SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX with
+        /// LAKEFEED_SHARDS, or RANK/WORLD_SIZE when set.
+        #[arg(long, value_name = "INDEX/COUNT")]
+        shard: Option<String>,
+        /// The run's id (default: LAKEFEED_RUN_ID, else derived from the manifest and the shard count).
+        #[arg(long, requires = "shard")]
+        run_id: Option<String>,
+    },
+    /// Commit every shard of a sharded run in one transaction per table, then build the manifest's indexes.
+    Commit {
+        /// The manifest the shards ran.
+        manifest: PathBuf,
+        /// How many shards the run has.
+        #[arg(long, env = "LAKEFEED_SHARDS")]
+        shards: u32,
+        /// The run's id, if the shards were given one.
+        #[arg(long)]
+        run_id: Option<String>,
+        /// Commit the shards that finished even when others have not.
+        #[arg(long)]
+        allow_missing: bool,
     },
     /// Check a manifest (syntax, keys, formats, options, sources) without writing anything.
     Validate {

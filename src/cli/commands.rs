@@ -5,7 +5,9 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
-use crate::backend::{Target, store_dir};
+use crate::backend::{StorageOptions, Target, store_location};
+use crate::shard::{self, Shard};
+use crate::store::Location;
 use crate::blocking::Store;
 use crate::manifest::{self, Plan};
 use crate::{
@@ -21,13 +23,20 @@ use crate::server::{self, ServeConfig, Verifier};
 pub fn run(cli: Cli) -> Result<()> {
     let store = cli.store.as_deref();
     let (api_url, workspace) = (cli.api_url.as_deref(), cli.workspace.as_str());
-    let client = || Client::open(&Target::choose(store, api_url, workspace, None));
+    let options = storage_options(&cli.storage_options)?;
+    let target = |from_manifest: Option<String>| {
+        Target::choose(store, api_url, workspace, from_manifest).with_storage_options(options.clone())
+    };
+    let client = || Client::open(&target(None));
     match cli.command {
         Command::Serve(_) if api_url.is_some() => {
             bail!("serve runs a service; drop --api-url (and DEEPLAKE_API_URL) to serve")
         }
         Command::Formats { name } => list_formats(name.as_deref()),
-        Command::Serve(args) => serve(store_dir(store, None), args),
+        Command::Serve(args) => serve(
+            Location::new(&store_location(store, None), options.clone())?,
+            args,
+        ),
         Command::Token(args) => {
             let token =
                 server::auth::sign(&args.jwt_secret, &args.org, &args.workspaces, args.hours)?;
@@ -55,11 +64,51 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Run {
             manifest,
-            only,
-            fail_fast,
+            shard,
+            run_id,
+            ..
+        } if shard.is_some() || (run_id.is_none() && Shard::from_env()?.is_some()) => {
+            let shard = match shard {
+                Some(s) => Shard::parse(&s)?,
+                None => Shard::from_env()?.context("no shard")?,
+            };
+            let plan = Plan::load(&manifest)?;
+            let target = target(plan.store_location());
+            let (store, loc) = (Store::open(&target)?, lance_location(&target)?);
+            let run = shard::run_id(&plan, shard.count, run_id.as_deref())?;
+            let rec = shard::stage(&plan, &store, &loc, shard, &run)?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", rec.report)?;
+            writeln!(
+                out,
+                "staged shard {shard} of run {run}; when every shard has run: lakefeed commit {} --shards {}",
+                manifest.display(),
+                shard.count
+            )?;
+            Ok(())
+        }
+        Command::Commit {
+            manifest,
+            shards,
+            run_id,
+            allow_missing,
         } => {
             let plan = Plan::load(&manifest)?;
-            let store = Store::open(&Target::choose(store, api_url, workspace, plan.store_dir()))?;
+            let target = target(plan.store_location());
+            let (store, loc) = (Store::open(&target)?, lance_location(&target)?);
+            let run = shard::run_id(&plan, shards, run_id.as_deref())?;
+            let report = shard::commit(&plan, &store, &loc, &run, shards, allow_missing)?;
+            writeln!(std::io::stdout().lock(), "{report}committed run {run}")?;
+            Ok(())
+        }
+        Command::Run {
+            manifest,
+            only,
+            fail_fast,
+            ..
+        } => {
+            let plan = Plan::load(&manifest)?;
+            let store = Store::open(&target(plan.store_location()))?;
             let bar = progress::bar(None);
             let outcome = plan.run(
                 &store,
@@ -152,8 +201,29 @@ tables:",
     Ok(())
 }
 
+/// `--storage-option key=value` pairs.
+fn storage_options(pairs: &[String]) -> Result<StorageOptions> {
+    pairs
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => bail!("--storage-option takes KEY=VALUE, got '{p}'"),
+        })
+        .collect()
+}
+
+/// The Lance store a sharded run or commit writes to (a service cannot stage rows).
+fn lance_location(target: &Target) -> Result<Location> {
+    match target {
+        Target::Lance { location, options } => Ok(Location::new(location, options.clone())?),
+        Target::Service(_) => bail!(
+            "sharded runs write to a Lance store (a directory or an object-store URI), not to a service;              drop --api-url"
+        ),
+    }
+}
+
 /// `serve`: the REST API over the stores under `root`.
-fn serve(root: std::path::PathBuf, args: ServeArgs) -> Result<()> {
+fn serve(root: Location, args: ServeArgs) -> Result<()> {
     let verifier = match (&args.jwt_secret, &args.jwt_public_key) {
         (Some(secret), None) => Verifier::secret(secret)?,
         (None, Some(pem)) => Verifier::public_key(pem)?,

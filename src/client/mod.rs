@@ -35,7 +35,7 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A client over the local store in `path`.
     pub fn local(path: impl Into<PathBuf>) -> Result<Self> {
-        Self::open(&Target::Lance(path.into().to_string_lossy().into_owned()))
+        Self::open(&Target::lance(path.into().to_string_lossy()))
     }
 
     /// A client over what `target` names (a Lance store, or a service).

@@ -30,7 +30,8 @@ use crate::options::{IngestOptions, ProgressFn, WriteMode};
 pub struct Manifest {
     /// Manifest format version; must be 1.
     pub version: u32,
-    /// Local store directory (relative to the manifest); `--store` and `LAKEFEED_STORE` win.
+    /// The store: a directory (relative to the manifest) or an object-store URI (`s3://bucket/prefix`);
+    /// `--store` and `LAKEFEED_STORE` win.
     #[serde(default)]
     pub store: Option<String>,
     /// Settings every table inherits.
@@ -188,12 +189,19 @@ impl Plan {
             .unwrap_or_else(|| PathBuf::from("."))
     }
 
-    /// The store directory the manifest names, resolved against its folder.
-    pub fn store_dir(&self) -> Option<PathBuf> {
-        self.manifest
-            .store
-            .as_ref()
-            .map(|s| FormatEnv::new(self.base_dir()).resolve(s))
+    /// The store the manifest names: an object-store URI as written, a directory resolved against the
+    /// manifest's folder.
+    pub fn store_location(&self) -> Option<String> {
+        self.manifest.store.as_ref().map(|s| {
+            if crate::backend::is_uri(s) {
+                s.clone()
+            } else {
+                FormatEnv::new(self.base_dir())
+                    .resolve(s)
+                    .to_string_lossy()
+                    .into_owned()
+            }
+        })
     }
 
     /// Every table as an ingest job, in order (not built yet).

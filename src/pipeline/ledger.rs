@@ -35,7 +35,16 @@ pub(super) fn new_generation(schema: &Schema) -> SchemaRef {
     Arc::new(Schema::new_with_metadata(schema.fields().clone(), meta))
 }
 
-fn schema() -> SchemaRef {
+/// `schema` with the generation every shard of run `run` gives `table` when the run creates it.
+pub(super) fn run_generation(schema: &Schema, run: &str, table: &str) -> SchemaRef {
+    let mut meta = schema.metadata().clone();
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("lakefeed-run:{run}/{table}").as_bytes());
+    meta.insert(GENERATION.into(), id.to_string());
+    Arc::new(Schema::new_with_metadata(schema.fields().clone(), meta))
+}
+
+/// The ledger's schema.
+pub(super) fn schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("table_name", DataType::Utf8, false),
         Field::new("generation", DataType::Utf8, false),
@@ -80,6 +89,22 @@ pub(super) fn done(
     Ok(out)
 }
 
+/// The ledger rows recording `inputs` (key → path) as complete for `table` at `generation`.
+pub(super) fn rows(
+    table: &str,
+    generation: &str,
+    inputs: &BTreeMap<String, String>,
+) -> Result<RecordBatch> {
+    let n = inputs.len();
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![table; n])),
+        Arc::new(StringArray::from(vec![generation; n])),
+        Arc::new(StringArray::from_iter_values(inputs.keys())),
+        Arc::new(StringArray::from_iter_values(inputs.values())),
+    ];
+    Ok(RecordBatch::try_new(schema(), cols)?)
+}
+
 /// Records `inputs` (key → path) as complete for `table` at `generation`.
 pub(super) fn record(
     store: &Store,
@@ -90,14 +115,7 @@ pub(super) fn record(
     if inputs.is_empty() {
         return Ok(());
     }
-    let n = inputs.len();
-    let cols: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(vec![table; n])),
-        Arc::new(StringArray::from(vec![generation; n])),
-        Arc::new(StringArray::from_iter_values(inputs.keys())),
-        Arc::new(StringArray::from_iter_values(inputs.values())),
-    ];
-    let batch = RecordBatch::try_new(schema(), cols)?;
+    let batch = rows(table, generation, inputs)?;
     let append = || Backoff::COMMITS.run(table, || store.append(LEDGER_TABLE, vec![batch.clone()]));
     match append() {
         // The first record of the store creates the ledger (one look-up, not one per commit).

@@ -15,8 +15,9 @@ use arrow::datatypes::{DataType, Schema, SchemaRef};
 use lakefeed_core::format::image_columns_of;
 use lakefeed_core::report::Recorder;
 use lakefeed_core::schema::{apply_hints, plan_append};
+use lakefeed_core::inputs::DoneSet;
 use lakefeed_core::{
-    Error, Format, IngestContext, LogicalType, Result, RunReport, SideStage, WriteSpec,
+    Error, Format, IngestContext, LogicalType, Result, RunReport, SideStage, Staged, WriteSpec,
     validate_table_name,
 };
 
@@ -27,14 +28,28 @@ use side_swap::SideSwap;
 use threads::{ActiveStage, spawn_producer, spawn_stage};
 use writer::{Counts, RunWriter};
 
-/// Runs `format` into `table` of `store`, with `stages` beside it.
+/// Runs `format` into `table` of `store`, with `stages` beside it. As a shard (`opts.shard`), the rows are
+/// staged, not committed: see [`run_staged`].
 pub fn run(
+    store: &Store,
+    table: &str,
+    format: Box<dyn Format>,
+    opts: &IngestOptions,
+    stages: &[Arc<dyn SideStage>],
+) -> Result<RunReport> {
+    run_staged(store, table, format, opts, stages).map(|(report, _)| report)
+}
+
+/// [`run`], returning what it staged when it runs as a shard (`opts.shard`): the shard's inputs only (a stable
+/// 1/N of the source's), its rows, side rows and inputs-ledger records written as uncommitted data, one part per
+/// table, for [`crate::shard::commit`]. Nothing is committed and no index is built.
+pub fn run_staged(
     store: &Store,
     table: &str,
     mut format: Box<dyn Format>,
     opts: &IngestOptions,
     stages: &[Arc<dyn SideStage>],
-) -> Result<RunReport> {
+) -> Result<(RunReport, Vec<Staged>)> {
     validate_table_name(table)?;
     if opts.mode == WriteMode::Overwrite && !store.capabilities().atomic_overwrite {
         return Err(Error::Ingest(format!(
@@ -47,7 +62,21 @@ pub fn run(
     let ctx = IngestContext::new(recorder.clone());
     let key = opts.key.clone().unwrap_or_else(|| format.key());
     let unique = format.keys_unique() && key == format.key();
-    let inputs = format.inputs()?;
+    let mut inputs = format.inputs()?;
+    let mut skip = DoneSet::new();
+    if let Some(shard) = &opts.shard {
+        if inputs.is_empty() && shard.index != 0 {
+            tracing::info!(table, "the source lists no inputs to share out; shard 0 reads it whole");
+            return Ok((report(&recorder, started, table, 0, &[]), Vec::new()));
+        }
+        let (mine, others): (Vec<_>, Vec<_>) = inputs
+            .into_iter()
+            .enumerate()
+            .partition(|(i, _)| shard.takes(*i));
+        skip.extend(others.into_iter().map(|(_, i)| i.key));
+        inputs = mine.into_iter().map(|(_, i)| i).collect();
+        tracing::info!(table, shard = shard.index, of = shard.count, inputs = inputs.len(), "this shard's inputs");
+    }
     let existing = store.table_schema(table)?;
     // Inputs a run before this one committed whole are left out (an overwrite rewrites everything).
     let mut already_present = 0;
@@ -63,8 +92,11 @@ pub fn run(
                 inputs = done.len(),
                 "inputs already present; not read again"
             );
-            format.skip_inputs(&done);
+            skip.extend(done);
         }
+    }
+    if !skip.is_empty() {
+        format.skip_inputs(&skip);
     }
     let paths: BTreeMap<String, String> = inputs
         .into_iter()
@@ -87,7 +119,7 @@ pub fn run(
             );
             let mut out = report(&recorder, started, table, 0, &[]);
             out.already_present = already_present;
-            return Ok(out);
+            return Ok((out, Vec::new()));
         }
     };
     let target = apply_hints(&null_as_text(&source_schema), &opts.schema)?;
@@ -98,7 +130,10 @@ pub fn run(
             image_columns.push(col.clone());
         }
     }
-    let (table_schema, created) = prepare_table(store, table, &target, opts.mode)?;
+    let (table_schema, created) = match &opts.shard {
+        Some(shard) => (prepare_staged(store, table, &target, shard)?, false),
+        None => prepare_table(store, table, &target, opts.mode)?,
+    };
     let active: Vec<ActiveStage> = stages
         .iter()
         .map(|s| (s.clone(), s.columns(&target, &image_columns)))
@@ -106,7 +141,10 @@ pub fn run(
         .collect();
     let (mut sides, mut swaps) = (Vec::new(), Vec::new());
     for (stage, _) in &active {
-        let schema = prepare_side_table(store, stage.as_ref())?;
+        let schema = match &opts.shard {
+            Some(_) => unchanged(store, stage.table(), stage.schema())?,
+            None => prepare_side_table(store, stage.as_ref())?,
+        };
         let spec = WriteSpec {
             mode: WriteMode::Append,
             key: stage.key(),
@@ -122,14 +160,20 @@ pub fn run(
         } else {
             stage.table().to_string()
         };
-        sides.push(store.writer(&target, schema, spec)?);
+        sides.push(match &opts.shard {
+            Some(_) => store.stage_writer(&target, schema, spec)?,
+            None => store.writer(&target, schema, spec)?,
+        });
     }
     let spec = WriteSpec {
         mode: opts.mode,
         key,
         unique,
     };
-    let main = store.writer(table, table_schema.clone(), spec)?;
+    let main = match &opts.shard {
+        Some(_) => store.stage_writer(table, table_schema.clone(), spec)?,
+        None => store.writer(table, table_schema.clone(), spec)?,
+    };
     let generation = ledger::generation(&table_schema);
     let staged = spawn_stage(
         first,
@@ -164,6 +208,7 @@ pub fn run(
         written,
         present,
         side_written,
+        staged,
     } = match counts {
         Ok(c) => c,
         Err(e) => {
@@ -173,8 +218,10 @@ pub fn run(
             return Err(e);
         }
     };
-    for col in &opts.index {
-        store.create_index(table, col)?;
+    if opts.shard.is_none() {
+        for col in &opts.index {
+            store.create_index(table, col)?;
+        }
     }
     let side: Vec<(String, u64)> = active
         .iter()
@@ -184,7 +231,7 @@ pub fn run(
     let mut out = report(&recorder, started, table, written, &side);
     out.already_present = already_present;
     out.rows_present = present;
-    Ok(out)
+    Ok((out, staged))
 }
 
 fn report(
@@ -284,6 +331,36 @@ fn evolve(store: &Store, table: &str, existing: SchemaRef, target: &Schema) -> R
             .table_schema(table)?
             .ok_or_else(|| Error::TableNotFound(table.to_string()))?;
     }
+}
+
+/// A shard's table schema: the table's own when it exists (a shard commits nothing, so it cannot add columns),
+/// else `target` with the run's generation (the same in every shard, so their parts agree).
+fn prepare_staged(
+    store: &Store,
+    table: &str,
+    target: &SchemaRef,
+    shard: &crate::options::ShardRun,
+) -> Result<SchemaRef> {
+    match store.table_schema(table)? {
+        Some(_) => unchanged(store, table, target.clone()),
+        None => Ok(ledger::run_generation(target, &shard.run, table)),
+    }
+}
+
+/// The schema of `table` when it holds every column of `target` (a shard cannot add columns), or `target`
+/// when the table does not exist.
+fn unchanged(store: &Store, table: &str, target: SchemaRef) -> Result<SchemaRef> {
+    let Some(existing) = store.table_schema(table)? else {
+        return Ok(target);
+    };
+    let added = plan_append(table, &existing, &target)?;
+    if !added.is_empty() {
+        let names: Vec<&str> = added.iter().map(|f| f.name().as_str()).collect();
+        return Err(Error::Table(format!(
+            "'{table}' lacks columns {names:?}, and a sharded run cannot add columns; run one unsharded ingest              (or `lakefeed ingest`) first, or drop the table"
+        )));
+    }
+    Ok(existing)
 }
 
 /// Creates a side stage's table or evolves it; returns its schema.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use arrow::array::RecordBatch;
-use lakefeed_core::{Result, WriteMode};
+use lakefeed_core::{Result, Staged, WriteMode};
 
 use super::ledger;
 use super::side_swap::SideSwap;
@@ -39,6 +39,8 @@ pub(super) struct RunWriter<'a> {
     all_done: Vec<String>,
     /// Overwrite: the side rows' staging tables, swapped in once the overwrite is committed.
     pub swaps: Vec<SideSwap>,
+    /// A shard: the inputs ledger's staging writer (its records are committed with the rows).
+    ledger: Option<BlockingWriter>,
 }
 
 impl<'a> RunWriter<'a> {
@@ -73,6 +75,7 @@ impl<'a> RunWriter<'a> {
             buf_done: Vec::new(),
             all_done: Vec::new(),
             swaps: Vec::new(),
+            ledger: None,
         }
     }
 
@@ -134,9 +137,25 @@ impl<'a> RunWriter<'a> {
         }
     }
 
-    /// Flushes, commits an overwrite, records its inputs, and says what was written.
+    /// Flushes, commits an overwrite, records its inputs, and says what was written. A shard commits nothing: it
+    /// returns what its writers staged.
     pub fn finish(mut self) -> Result<Counts> {
         self.flush()?;
+        if self.opts.shard.is_some() {
+            let mut staged = Vec::new();
+            for w in self.sides.iter_mut().chain(Some(&mut self.main)) {
+                staged.push(w.finish_staged()?);
+            }
+            if let Some(ledger) = &mut self.ledger {
+                staged.push(ledger.finish_staged()?);
+            }
+            return Ok(Counts {
+                written: self.written,
+                present: self.present,
+                side_written: self.side_written,
+                staged,
+            });
+        }
         for side in &mut self.sides {
             side.finish()?;
         }
@@ -154,11 +173,12 @@ impl<'a> RunWriter<'a> {
             written: self.written,
             present: self.present,
             side_written: self.side_written,
+            staged: Vec::new(),
         })
     }
 
-    /// Records `done` inputs in the ledger (when the table has a generation).
-    fn record(&self, done: Vec<String>) -> Result<()> {
+    /// Records `done` inputs in the ledger (when the table has a generation); a shard stages the records.
+    fn record(&mut self, done: Vec<String>) -> Result<()> {
         let Some(generation) = &self.generation else {
             return Ok(());
         };
@@ -169,13 +189,32 @@ impl<'a> RunWriter<'a> {
                 (k, p)
             })
             .collect();
-        ledger::record(self.store, self.table, generation, &inputs)
+        if self.opts.shard.is_none() {
+            return ledger::record(self.store, self.table, generation, &inputs);
+        }
+        if inputs.is_empty() {
+            return Ok(());
+        }
+        let rows = ledger::rows(self.table, generation, &inputs)?;
+        if self.ledger.is_none() {
+            let spec = lakefeed_core::WriteSpec::default();
+            self.ledger = Some(
+                self.store
+                    .stage_writer(ledger::LEDGER_TABLE, ledger::schema(), spec)?,
+            );
+        }
+        match &mut self.ledger {
+            Some(w) => w.write(vec![rows]).map(|_| ()),
+            None => Ok(()),
+        }
     }
 }
 
-/// What a run wrote: source rows, source rows left out as present, side rows by stage.
+/// What a run wrote: source rows, source rows left out as present, side rows by stage, and a shard's staged
+/// parts.
 pub(super) struct Counts {
     pub written: u64,
     pub present: u64,
     pub side_written: Vec<u64>,
+    pub staged: Vec<Staged>,
 }

@@ -20,11 +20,12 @@ mod seed_api;
 mod state;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use lakefeed_core::{Error, Result};
+
+use crate::store::Location;
 
 pub use auth::{Caller, Verifier};
 use state::AppState;
@@ -32,8 +33,8 @@ use state::AppState;
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    /// The folder holding `{org}/{workspace}` stores.
-    pub root: PathBuf,
+    /// The folder or object-store URI holding `{org}/{workspace}` stores.
+    pub root: Location,
     /// Where to listen.
     pub listen: SocketAddr,
     /// How tokens are checked.
@@ -48,9 +49,9 @@ pub struct ServeConfig {
 
 impl ServeConfig {
     /// Defaults: 64 MiB bodies, 100,000 result rows, 60 s queries.
-    pub fn new(root: impl Into<PathBuf>, listen: SocketAddr, verifier: Verifier) -> Self {
+    pub fn new(root: Location, listen: SocketAddr, verifier: Verifier) -> Self {
         Self {
-            root: root.into(),
+            root,
             listen,
             verifier,
             max_body_bytes: 64 << 20,
@@ -75,7 +76,7 @@ pub fn serve(config: ServeConfig, on_listening: impl FnOnce(SocketAddr) + Send) 
         let addr = listener
             .local_addr()
             .map_err(|e| Error::Other(e.to_string()))?;
-        tracing::info!(%addr, root = %config.root.display(), "serving");
+        tracing::info!(%addr, root = config.root.uri(), "serving");
         on_listening(addr);
         let state = Arc::new(AppState::new(config));
         axum::serve(listener, router::router(state))

@@ -53,22 +53,7 @@ async fn me(Authed(c): Authed) -> Json<Me> {
 async fn workspaces(State(s): State<Shared>, Authed(c): Authed) -> Answer {
     validate_table_name(&c.org)
         .map_err(|_| Error::Auth(format!("the token's org id '{}' is not usable", c.org)))?;
-    let mut dirs = match tokio::fs::read_dir(s.config.root.join(&c.org)).await {
-        Ok(d) => Some(d),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::store("cannot list the org's workspaces", e).into()),
-    };
-    let mut names = Vec::new();
-    while let Some(d) = dirs.as_mut() {
-        match d.next_entry().await {
-            Ok(Some(e)) if e.path().is_dir() => {
-                names.push(e.file_name().to_string_lossy().into_owned())
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => return Err(Error::store("cannot list the org's workspaces", e).into()),
-        }
-    }
+    let mut names = s.config.root.list_dirs(&c.org).await?;
     names.retain(|n| c.may_use(n));
     names.sort();
     let data = names

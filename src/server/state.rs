@@ -40,8 +40,8 @@ impl AppState {
         })?;
         validate_table_name(ws)
             .map_err(|_| Error::Workspace(format!("invalid workspace name '{ws}'")))?;
-        let dir = self.config.root.join(&caller.org).join(ws);
-        let lance = LanceStore::open_dir(dir).await?;
+        let loc = self.config.root.join(&caller.org)?.join(ws)?;
+        let lance = LanceStore::at(loc).await?;
         let backend =
             Backend::sql(SqlEngine::new(lance).with_max_result_rows(self.config.max_result_rows));
         // Two first requests may both open it: the first one stored wins.

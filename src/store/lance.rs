@@ -1,78 +1,63 @@
 //! The Lance store: one Lance table per table name, under a local directory or an object-store URI, through
 //! `lancedb`. Every append is one atomic Lance commit, so a crash leaves whole commits only.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, SchemaRef};
 use futures::StreamExt;
 use lakefeed_core::{
-    BatchStream, Capabilities, Error, Result, ScanSpec, TableStore, TableWriter, WriteSpec,
+    BatchStream, Capabilities, Error, Result, ScanSpec, Staged, TableStore, TableWriter, WriteSpec,
     validate_table_name,
 };
 use lancedb::index::Index;
 use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
+use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode as LanceMode, WriteParams};
 use lancedb::table::{NewColumnTransform, OptimizeAction};
 use lancedb::{Connection, Table};
 
 use super::index::{fts_index_params, vector_index};
 use super::lance_error::{from_lance, from_lance_core, from_lance_store};
-use super::lock::lock;
+use super::location::{Location, StorageOptions};
+use super::staged::{self, StagedWriter};
 use super::writer::LanceWriter;
-
-/// Where keyed writers' lock files live, beside the tables of a local store.
-const LOCK_DIR: &str = "_lakefeed_locks";
 
 /// Lance tables under one location: a local directory, or an object-store URI (`s3://bucket/prefix`, …).
 #[derive(Clone)]
 pub struct LanceStore {
-    /// The location as lancedb was given it: an absolute directory, or the URI as written.
-    uri: String,
-    /// The directory, for a local store: its lock files serialise creates and keyed commits across processes.
-    local: Option<PathBuf>,
+    loc: Location,
     conn: Connection,
 }
 
 impl std::fmt::Debug for LanceStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LanceStore")
-            .field("uri", &self.uri)
+            .field("uri", &self.loc.uri())
             .finish()
     }
 }
 
-/// Whether `location` names an object store (a URI with a scheme other than `file`) rather than a directory.
-fn is_object_store(location: &str) -> bool {
-    location
-        .split_once("://")
-        .is_some_and(|(scheme, _)| scheme != "file" && !scheme.contains(['/', '\\']))
-}
-
 impl LanceStore {
     /// Opens the store at `location`: a directory (created if needed; `file://` may lead) or an object-store
-    /// URI. Must run inside a tokio runtime.
+    /// URI, with the environment's credentials. Must run inside a tokio runtime.
     pub async fn open(location: impl AsRef<str>) -> Result<Self> {
-        let location = location.as_ref();
-        let (uri, local) = if is_object_store(location) {
-            (location.trim_end_matches('/').to_string(), None)
-        } else {
-            let dir = Path::new(location.strip_prefix("file://").unwrap_or(location));
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::store(
-                    format!("cannot create store directory {}", dir.display()),
-                    e,
-                )
-            })?;
-            let dir = dir
-                .canonicalize()
-                .map_err(|e| Error::store(dir.display().to_string(), e))?;
-            (dir.to_string_lossy().to_string(), Some(dir))
-        };
-        let conn = lancedb::connect(&uri)
+        Self::open_with(location, StorageOptions::new()).await
+    }
+
+    /// [`LanceStore::open`] with storage options (`aws_endpoint`, `aws_region`, `allow_http`, …), which win
+    /// over the environment.
+    pub async fn open_with(location: impl AsRef<str>, options: StorageOptions) -> Result<Self> {
+        Self::at(Location::new(location.as_ref(), options)?).await
+    }
+
+    /// Opens the store at `loc`.
+    pub async fn at(loc: Location) -> Result<Self> {
+        let conn = lancedb::connect(loc.uri())
+            .storage_options(loc.options().clone())
             .execute()
             .await
-            .map_err(|e| from_lance_store(&format!("open {uri}"), e))?;
-        Ok(Self { uri, local, conn })
+            .map_err(|e| from_lance_store(&format!("open {}", loc.uri()), e))?;
+        Ok(Self { loc, conn })
     }
 
     /// Opens the local store in directory `dir` (created if needed).
@@ -82,12 +67,17 @@ impl LanceStore {
 
     /// The store's location: its absolute directory, or its URI.
     pub fn uri(&self) -> &str {
-        &self.uri
+        self.loc.uri()
+    }
+
+    /// Where the store lives and the options it is reached with.
+    pub fn location_of_store(&self) -> &Location {
+        &self.loc
     }
 
     /// The store's directory, when it is local.
     pub fn local_dir(&self) -> Option<&Path> {
-        self.local.as_deref()
+        self.loc.local_dir()
     }
 
     /// The lancedb connection (for SQL sessions over this store).
@@ -103,13 +93,6 @@ impl LanceStore {
             .await
             .map_err(|e| from_lance(table, "list indexes of", e))?;
         Ok(indexes.iter().any(|i| i.columns == [column]))
-    }
-
-    /// The lock file serialising creation and keyed commits of `table` across processes (a local store's).
-    fn lock_path(&self, table: &str) -> Option<PathBuf> {
-        self.local
-            .as_ref()
-            .map(|d| d.join(LOCK_DIR).join(format!("{table}.lock")))
     }
 
     /// Opens one table through the connection.
@@ -152,16 +135,7 @@ impl TableStore for LanceStore {
 
     async fn create_table(&self, table: &str, schema: SchemaRef) -> Result<()> {
         validate_table_name(table)?;
-        let _lock = lock(self.lock_path(table).as_deref()).await?;
-        if self.table_schema(table).await?.is_some() {
-            return Err(Error::TableExists(table.to_string()));
-        }
-        self.conn
-            .create_empty_table(table, schema)
-            .execute()
-            .await
-            .map_err(|e| from_lance(table, "create", e))?;
-        Ok(())
+        create(&self.loc, table, schema).await
     }
 
     async fn append(&self, table: &str, batches: Vec<RecordBatch>) -> Result<()> {
@@ -183,16 +157,24 @@ impl TableStore for LanceStore {
         spec: WriteSpec,
     ) -> Result<Box<dyn TableWriter>> {
         let t = self.open_table(table).await?;
-        let w = LanceWriter::new(
-            table,
-            self.location(table),
-            self.lock_path(table),
-            t,
-            schema,
-            spec,
-        )
-        .await?;
+        let w = LanceWriter::new(table, self.loc.clone(), t, schema, spec).await?;
         Ok(Box::new(w))
+    }
+
+    async fn stage_writer(
+        &self,
+        table: &str,
+        schema: SchemaRef,
+        spec: WriteSpec,
+    ) -> Result<Box<dyn TableWriter>> {
+        validate_table_name(table)?;
+        let w = StagedWriter::new(table, self.loc.clone(), schema, spec).await?;
+        Ok(Box::new(w))
+    }
+
+    async fn commit_staged(&self, table: &str, parts: Vec<Staged>) -> Result<u64> {
+        validate_table_name(table)?;
+        staged::commit(&self.loc, table, parts).await
     }
 
     async fn add_columns(&self, table: &str, columns: SchemaRef) -> Result<()> {
@@ -346,7 +328,44 @@ impl TableStore for LanceStore {
     }
 
     fn location(&self, table: &str) -> String {
-        format!("{}/{table}.lance", self.uri)
+        self.loc.table_uri(table)
+    }
+}
+
+/// Creates `table` empty, or fails with [`Error::TableExists`] when another process created it first, on a local
+/// disk or an object store alike and without a lock file: the first version's manifest is written with a
+/// conditional put, and the commit is a strict overwrite (no retries), which Lance refuses to rebase onto a table
+/// that appeared meanwhile (a plain create would land as an overwrite of the other process's table).
+async fn create(loc: &Location, table: &str, schema: SchemaRef) -> Result<()> {
+    let uri = loc.table_uri(table);
+    let params = WriteParams {
+        mode: LanceMode::Create,
+        store_params: Some(loc.store_params()),
+        ..Default::default()
+    };
+    let txn = match InsertBuilder::new(uri.as_str())
+        .with_params(&params)
+        .execute_uncommitted(vec![RecordBatch::new_empty(schema)])
+        .await
+    {
+        Ok(t) => t,
+        Err(lance_core::Error::DatasetAlreadyExists { .. }) => {
+            return Err(Error::TableExists(table.to_string()));
+        }
+        Err(e) => return Err(from_lance_core(table, "create", e)),
+    };
+    let committed = CommitBuilder::new(uri.as_str())
+        .with_store_params(loc.store_params())
+        .enable_v2_manifest_paths(true)
+        .with_max_retries(0)
+        .execute(txn)
+        .await;
+    match committed {
+        Ok(_) => Ok(()),
+        Err(e) => match loc.dataset(table).await {
+            Ok(_) => Err(Error::TableExists(table.to_string())),
+            Err(_) => Err(from_lance_core(table, "create", e)),
+        },
     }
 }
 

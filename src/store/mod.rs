@@ -2,13 +2,18 @@
 //! `lancedb`. It is the data plane only (tables, batches, keyed writes, deletes, columns, indexes, scans); SQL
 //! over it is `crate::sql`'s.
 
+mod fragments;
 mod index;
+mod keyed_commit;
 mod keys;
 mod lance;
 pub(crate) mod lance_error;
-mod lock;
+mod location;
+mod staged;
 mod writer;
 
+pub use fragments::Fragments;
 pub use index::fts_index_params;
 pub use lance::LanceStore;
+pub use location::{Location, StorageOptions, is_object_store};
 pub(crate) use lance::table_names;

@@ -3,36 +3,33 @@
 //!
 //! Keyed appends stay linear in the rows written: the writer remembers the keys it committed itself, and asks the
 //! table only about fragments it did not write (looking up the first key column, through its BTree index when
-//! there is one). Keyed writers of one table take a lock file around probe + commit, so two processes writing the
-//! same source cannot both find a key absent and both write it.
+//! there is one). Two writers of one table cannot both find a key absent and both write it: each commit names
+//! the keys it inserts and Lance refuses one that races another on a key (`keyed_commit`), with no lock file,
+//! so the same holds on object storage.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::{Array, RecordBatch, RecordBatchIterator};
+use arrow::array::{RecordBatch, RecordBatchIterator};
 use arrow::datatypes::SchemaRef;
-use datafusion::common::{Column, ScalarValue};
-use datafusion::logical_expr::Expr;
-use futures::TryStreamExt;
 use lakefeed_core::{Error, Result, TableWriter, WriteMode, WriteSpec, Written};
 use lance::Dataset;
 use lance::dataset::transaction::{Operation, Transaction, TransactionBuilder};
 use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode as LanceMode, WriteParams};
 use lance::table::format::Fragment;
 
+use super::keyed_commit::{
+    ATTEMPTS, Keyed, backoff, drop_own, files_of, fragments_of, insert_keyed, latest, probe,
+    unprobed, without,
+};
 use super::keys::{KeyHash, KeySet, keep_rows, row_keys};
 use super::lance_error::{from_lance, from_lance_core};
-use super::lock::lock;
-
-/// Rows and their keys.
-type Keyed = (RecordBatch, Vec<Option<KeyHash>>);
+use super::location::Location;
 
 /// One run's writer into a Lance table.
 pub(super) struct LanceWriter {
     table: String,
-    uri: String,
-    lock_path: Option<PathBuf>,
+    loc: Location,
     spec: WriteSpec,
     schema: SchemaRef,
     lancedb: lancedb::Table,
@@ -48,8 +45,7 @@ pub(super) struct LanceWriter {
 impl LanceWriter {
     pub(super) async fn new(
         table: &str,
-        uri: String,
-        lock_path: Option<PathBuf>,
+        loc: Location,
         lancedb: lancedb::Table,
         schema: SchemaRef,
         spec: WriteSpec,
@@ -67,11 +63,14 @@ impl LanceWriter {
             }
         }
         let base = if spec.mode == WriteMode::Overwrite {
-            Some(Arc::new(open(table, &uri).await?))
+            Some(Arc::new(loc.dataset(table).await?))
         } else {
             None
         };
-        if spec.mode != WriteMode::Overwrite && !spec.key.is_empty() {
+        if spec.mode == WriteMode::Upsert {
+            primary_key(&lancedb, &spec.key).await;
+        }
+        if spec.mode == WriteMode::Append && !spec.key.is_empty() {
             // Best effort: without the index a probe scans the key column, which is still correct.
             if let Err(e) = key_index(&lancedb, &spec.key[0]).await {
                 tracing::warn!(table, error = %e, "could not bring the key index up to date");
@@ -79,8 +78,7 @@ impl LanceWriter {
         }
         Ok(Self {
             table: table.to_string(),
-            uri,
-            lock_path,
+            loc,
             spec,
             schema,
             lancedb,
@@ -97,21 +95,7 @@ impl LanceWriter {
 
     /// Drops rows whose key this run already wrote, and repeats within `batches` (the first one stays).
     fn drop_own(&self, batches: Vec<RecordBatch>) -> Result<(Vec<Keyed>, u64)> {
-        let mut pending = KeySet::default();
-        let mut out = Vec::with_capacity(batches.len());
-        let mut dropped = 0;
-        for b in batches {
-            let keys = row_keys(&b, &self.spec.key)?;
-            let unique = self.spec.unique;
-            let (kept, keys, n) = keep_rows(&b, &keys, |k| {
-                unique || (!self.own_keys.contains(&k) && pending.insert(k))
-            })?;
-            dropped += n;
-            if kept.num_rows() > 0 {
-                out.push((kept, keys));
-            }
-        }
-        Ok((out, dropped))
+        drop_own(&self.spec, &self.own_keys, batches)
     }
 
     async fn append_plain(&self, batches: Vec<RecordBatch>) -> Result<Written> {
@@ -125,38 +109,66 @@ impl LanceWriter {
     }
 
     async fn append_keyed(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
-        let (candidates, mut present) = self.drop_own(batches)?;
-        if candidates.is_empty() {
+        let (mut pending, mut present) = self.drop_own(batches)?;
+        if pending.is_empty() {
             return Ok(Written { rows: 0, present });
         }
-        let _lock = lock(self.lock_path.as_deref()).await?;
-        let ds = Arc::new(open(&self.table, &self.uri).await?);
+        let new_keys: Vec<KeyHash> = pending
+            .iter()
+            .flat_map(|(_, keys)| keys.iter().flatten().copied())
+            .collect();
+        let mut ds = Arc::new(self.loc.dataset(&self.table).await?);
         self.check_own_files(&ds);
-        let found = self.probe(&ds, &candidates).await?;
-        let mut keep = Vec::new();
-        let mut new_keys = Vec::new();
-        for (b, keys) in &candidates {
-            let (kept, _, n) = keep_rows(b, keys, |k| !found.contains(&k))?;
-            present += n;
-            new_keys.extend(keys.iter().flatten().copied());
-            if kept.num_rows() > 0 {
-                keep.push(kept);
+        let mut probed = HashSet::new();
+        let mut staged: Option<Vec<Fragment>> = None;
+        let mut attempt = 0;
+        let rows = loop {
+            // Rows whose key landed in a fragment this writer has not looked at yet are left out.
+            let others = unprobed(&ds, &mut probed, &self.own_files);
+            let found = probe(&self.table, &self.spec.key, &ds, others, &pending).await?;
+            if !found.is_empty() {
+                pending = without(pending, &found, &mut present)?;
+                // Files written for the rows before are left unreferenced (a cleanup removes them).
+                staged = None;
             }
-        }
-        let rows: u64 = keep.iter().map(|b| b.num_rows() as u64).sum();
-        if rows > 0 {
-            let txn = InsertBuilder::new(ds.clone())
-                .with_params(&append_params())
-                .execute_uncommitted(keep)
-                .await
-                .map_err(|e| from_lance_core(&self.table, "append to", e))?;
-            let files = data_files(&txn);
-            CommitBuilder::new(ds)
-                .execute(txn)
-                .await
-                .map_err(|e| from_lance_core(&self.table, "append to", e))?;
-            self.own_files.extend(files);
-        }
+            if pending.is_empty() {
+                break 0;
+            }
+            let fragments = match staged.take() {
+                Some(f) => f,
+                None => {
+                    let batches = pending.iter().map(|(b, _)| b.clone()).collect();
+                    let txn = InsertBuilder::new(ds.clone())
+                        .with_params(&append_params())
+                        .execute_uncommitted(batches)
+                        .await
+                        .map_err(|e| from_lance_core(&self.table, "append to", e))?;
+                    fragments_of(txn)
+                }
+            };
+            let keys: Vec<KeyHash> = pending
+                .iter()
+                .flat_map(|(_, k)| k.iter().flatten().copied())
+                .collect();
+            let txn = insert_keyed(&ds, &self.spec.key, fragments.clone(), &keys);
+            match CommitBuilder::new(ds.clone()).execute(txn).await {
+                Ok(_) => {
+                    self.own_files.extend(files_of(&fragments));
+                    break pending.iter().map(|(b, _)| b.num_rows() as u64).sum();
+                }
+                Err(e) => {
+                    let e = from_lance_core(&self.table, "append to", e);
+                    attempt += 1;
+                    if !e.is_retryable() || attempt >= ATTEMPTS {
+                        return Err(e);
+                    }
+                    tracing::debug!(table = self.table, attempt, "a keyed commit raced another; probing again");
+                    tokio::time::sleep(backoff(attempt)).await;
+                    staged = Some(fragments);
+                    ds = latest(&ds, &self.table).await?;
+                }
+            }
+        };
         if !self.spec.unique {
             self.own_keys.extend(new_keys);
         }
@@ -181,58 +193,6 @@ impl LanceWriter {
         }
     }
 
-    /// The keys among `candidates` already in the fragments this writer did not write.
-    async fn probe(&self, ds: &Dataset, candidates: &[Keyed]) -> Result<KeySet> {
-        let others: Vec<Fragment> = ds
-            .get_fragments()
-            .into_iter()
-            .map(|f| f.metadata().clone())
-            .filter(|f| !f.files.iter().any(|d| self.own_files.contains(&d.path)))
-            .collect();
-        let mut found = KeySet::default();
-        if others.is_empty() {
-            return Ok(found);
-        }
-        let first = &self.spec.key[0];
-        let mut values = Vec::new();
-        let mut seen = HashSet::new();
-        for (b, _) in candidates {
-            let col = b
-                .column_by_name(first)
-                .ok_or_else(|| Error::Table(format!("key column '{first}' is missing")))?;
-            for row in 0..col.len() {
-                if col.is_valid(row) {
-                    let v = ScalarValue::try_from_array(col, row)
-                        .map_err(|e| Error::Table(format!("key column '{first}': {e}")))?;
-                    if seen.insert(v.clone()) {
-                        values.push(Expr::Literal(v, None));
-                    }
-                }
-            }
-        }
-        if values.is_empty() {
-            return Ok(found);
-        }
-        let filter = Expr::Column(Column::new_unqualified(first)).in_list(values, false);
-        let mut scan = ds.scan();
-        scan.with_fragments(others);
-        scan.project(&self.spec.key)
-            .map_err(|e| from_lance_core(&self.table, "look up keys in", e))?;
-        scan.filter_expr(filter);
-        let mut stream = scan
-            .try_into_stream()
-            .await
-            .map_err(|e| from_lance_core(&self.table, "look up keys in", e))?;
-        while let Some(b) = stream
-            .try_next()
-            .await
-            .map_err(|e| from_lance_core(&self.table, "look up keys in", e))?
-        {
-            found.extend(row_keys(&b, &self.spec.key)?.into_iter().flatten());
-        }
-        Ok(found)
-    }
-
     async fn upsert(&mut self, batches: Vec<RecordBatch>) -> Result<Written> {
         // Within one write the last row of a key wins, as it would had the rows come one by one.
         let mut seen = HashSet::new();
@@ -250,7 +210,6 @@ impl LanceWriter {
         if rows == 0 {
             return Ok(Written::default());
         }
-        let _lock = lock(self.lock_path.as_deref()).await?;
         // A stale handle would turn updates into inserts (lancedb#3377): read the latest version first.
         self.lancedb
             .checkout_latest()
@@ -258,9 +217,12 @@ impl LanceWriter {
             .map_err(|e| from_lance(&self.table, "read", e))?;
         let key: Vec<&str> = self.spec.key.iter().map(String::as_str).collect();
         let mut merge = self.lancedb.merge_insert(&key);
+        // Without the key index the merge names the keys it inserts, so Lance refuses a concurrent upsert that
+        // inserted one of them (retried by the merge) instead of committing it twice.
         merge
             .when_matched_update_all(None)
-            .when_not_matched_insert_all();
+            .when_not_matched_insert_all()
+            .use_index(false);
         let reader = RecordBatchIterator::new(rev.into_iter().map(Ok), self.schema.clone());
         merge
             .execute(Box::new(reader))
@@ -356,6 +318,23 @@ impl TableWriter for LanceWriter {
     }
 }
 
+/// Records a single-column key as the table's (unenforced) primary key, once: upserts then name the keys they
+/// insert and Lance refuses two concurrent upserts inserting one key. Lance supports only single-column keys of
+/// integer, text or binary type there; other keys are upserted without that check.
+async fn primary_key(t: &lancedb::Table, key: &[String]) {
+    let Ok(schema) = t.schema().await else { return };
+    let set = schema.fields().iter().any(|f| {
+        f.metadata()
+            .contains_key(lance_core::datatypes::LANCE_UNENFORCED_PRIMARY_KEY)
+    });
+    if set || key.len() != 1 {
+        return;
+    }
+    if let Err(e) = t.set_unenforced_primary_key([key[0].as_str()]).await {
+        tracing::debug!(table = t.name(), error = %e, "no primary key recorded");
+    }
+}
+
 /// Tables smaller than this are probed without an index (a scan of the key column is cheap).
 const INDEX_FROM_ROWS: usize = 100_000;
 
@@ -404,21 +383,4 @@ fn append_params() -> WriteParams {
         mode: LanceMode::Append,
         ..Default::default()
     }
-}
-
-/// The data files an uncommitted append writes (their paths are unique, so they name its fragments).
-fn data_files(txn: &Transaction) -> Vec<String> {
-    match &txn.operation {
-        Operation::Append { fragments } => fragments
-            .iter()
-            .flat_map(|f| f.files.iter().map(|d| d.path.clone()))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-async fn open(table: &str, uri: &str) -> Result<Dataset> {
-    Dataset::open(uri)
-        .await
-        .map_err(|e| from_lance_core(table, "open", e))
 }

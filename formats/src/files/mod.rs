@@ -151,12 +151,10 @@ impl Format for Files {
 
     fn skip_inputs(&mut self, done: &DoneSet) {
         let known = &self.known;
+        // The schema stays the one of every file listed: the shards of a distributed run, each leaving out the
+        // others' files, must all produce the same columns.
         self.files
             .retain(|p| !known.get(p).is_some_and(|(_, key)| done.contains(key)));
-        let kinds: BTreeSet<Kind> = self.files.iter().map(|p| Kind::of(p)).collect();
-        if !kinds.is_empty() {
-            self.schema = table::schema_for(&kinds);
-        }
     }
 
     fn normalize(self: Box<Self>, ctx: &IngestContext) -> Result<Batches> {

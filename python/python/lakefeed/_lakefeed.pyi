@@ -1,6 +1,6 @@
 """Type stubs of the native module (``lakefeed._lakefeed``). Use the package's Python API instead."""
 
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pyarrow as pa
 
@@ -12,11 +12,33 @@ def formats() -> List[Tuple[str, str, str]]:
 def inherited_by_fork() -> bool:
     """True in a process forked from one where lakefeed's engine was running (it cannot run there)."""
 
+def stage_shard(
+    manifest: str,
+    index: int,
+    count: int,
+    *,
+    store: Optional[str] = None,
+    storage_options: Optional[Dict[str, str]] = None,
+    run_id: Optional[str] = None,
+) -> str:
+    """Stages shard ``index`` of ``count`` of a manifest; returns the shard's record as JSON."""
+
+def commit_run(
+    manifest: str,
+    count: int,
+    *,
+    store: Optional[str] = None,
+    storage_options: Optional[Dict[str, str]] = None,
+    run_id: Optional[str] = None,
+    allow_missing: bool = False,
+) -> Tuple[str, str]:
+    """Commits a sharded run; returns ``(run id, report as JSON)``."""
+
 class NativeClient:
     """A client of a local store or a service."""
 
     @staticmethod
-    def local(location: str) -> NativeClient: ...
+    def local(location: str, storage_options: Optional[Dict[str, str]] = None) -> NativeClient: ...
     @staticmethod
     def managed(token: str, workspace: str, api_url: Optional[str] = None) -> NativeClient: ...
     def ingest(
@@ -72,3 +94,19 @@ class NativeBatches:
 
     def __iter__(self) -> NativeBatches: ...
     def __next__(self) -> pa.RecordBatch: ...
+
+def fragments(
+    store: str, table: str, *, storage_options: Optional[Dict[str, str]] = None
+) -> Tuple[int, List[Tuple[int, int]]]:
+    """A table's fragments at its latest version: ``(version, [(fragment id, rows)])``."""
+
+def read_fragment(
+    store: str,
+    table: str,
+    version: int,
+    id: int,
+    *,
+    columns: Optional[List[str]] = None,
+    storage_options: Optional[Dict[str, str]] = None,
+) -> pa.Table:
+    """One fragment of a table at one version."""

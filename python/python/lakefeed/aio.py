@@ -24,8 +24,9 @@ class AsyncClient:
         api_url: Optional[str] = None,
         *,
         store: Optional[str] = None,
+        storage_options: Optional[Dict[str, str]] = None,
     ) -> None:
-        self.sync = Client(token, workspace_id, api_url, store=store)
+        self.sync = Client(token, workspace_id, api_url, store=store, storage_options=storage_options)
         """The blocking client underneath."""
 
     async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

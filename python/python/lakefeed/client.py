@@ -32,7 +32,8 @@ class Client:
 
     >>> client = Client()                                  # the local store (or the service, with DEEPLAKE_API_KEY)
     >>> client = Client(token="…", workspace_id="ws")      # a service
-    >>> client = Client(store="s3://bucket/tables")        # a named store
+    >>> client = Client(store="s3://bucket/tables")        # a named store (credentials from AWS_*)
+    >>> client = Client(store="s3://b/t", storage_options={"aws_endpoint": "http://127.0.0.1:9000"})
     """
 
     def __init__(
@@ -42,6 +43,7 @@ class Client:
         api_url: Optional[str] = None,
         *,
         store: Optional[str] = None,
+        storage_options: Optional[Dict[str, str]] = None,
     ) -> None:
         token = token or (None if store is not None else os.environ.get("DEEPLAKE_API_KEY"))
         if token and store is not None:
@@ -50,13 +52,14 @@ class Client:
         self.workspace_id = workspace_id
         self.api_url = (api_url or os.environ.get("DEEPLAKE_API_URL") or None) if token else None
         self.store = None if token else str(store or os.environ.get("LAKEFEED_STORE") or DEFAULT_STORE)
+        self.storage_options = {str(k): str(v) for k, v in (storage_options or {}).items()}
         self._open()
 
     def _open(self) -> None:
         if self.token:
             self._client = _lakefeed.NativeClient.managed(self.token, self.workspace_id, self.api_url)
         else:
-            self._client = _lakefeed.NativeClient.local(self.store)
+            self._client = _lakefeed.NativeClient.local(self.store, self.storage_options)
         self._pid = os.getpid()
 
     def _native(self) -> Any:
@@ -67,7 +70,8 @@ class Client:
         return self._client
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {k: getattr(self, k) for k in ("token", "workspace_id", "api_url", "store")}
+        keys = ("token", "workspace_id", "api_url", "store", "storage_options")
+        return {k: getattr(self, k) for k in keys}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.__dict__.update(state)
