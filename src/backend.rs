@@ -3,7 +3,6 @@
 //! blocking [`crate::Client`], the CLI, `lakefeed serve` and the language bindings all hold a [`Backend`];
 //! async callers (the server) await it directly, blocking ones go through [`crate::Store`] (which holds one).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use lakefeed_core::{QueryEngine, QueryResult, Result, TableStore};
@@ -15,19 +14,8 @@ use crate::remote::RemoteStore;
 use crate::sql::SqlEngine;
 #[cfg(feature = "lance")]
 use crate::store::LanceStore;
+pub use crate::uri::{StorageOptions, is_uri};
 pub use crate::wire::WritePath;
-
-/// Storage options of an object store: `key=value` settings (`aws_endpoint`, `aws_region`, `allow_http`, …;
-/// case-insensitive, `aws_` prefix optional) that win over the environment's `AWS_*` variables.
-pub type StorageOptions = BTreeMap<String, String>;
-
-/// Whether `location` names an object store (a URI with a scheme other than `file`, such as `s3://bucket/prefix`)
-/// rather than a directory.
-pub fn is_uri(location: &str) -> bool {
-    location
-        .split_once("://")
-        .is_some_and(|(scheme, _)| scheme != "file" && !scheme.contains(['/', '\\']))
-}
 
 /// Environment variable naming the local store (a directory or an object-store URI).
 pub const STORE_ENV: &str = "LAKEFEED_STORE";

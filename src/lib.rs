@@ -34,6 +34,7 @@ pub mod sql;
 pub mod stages;
 #[cfg(feature = "lance")]
 pub mod store;
+pub mod uri;
 pub mod wire;
 
 pub use backend::{Backend, StorageOptions, Target, WritePath};

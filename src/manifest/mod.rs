@@ -193,7 +193,7 @@ impl Plan {
     /// manifest's folder.
     pub fn store_location(&self) -> Option<String> {
         self.manifest.store.as_ref().map(|s| {
-            if crate::backend::is_uri(s) {
+            if crate::uri::is_uri(s) {
                 s.clone()
             } else {
                 FormatEnv::new(self.base_dir())

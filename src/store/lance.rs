@@ -370,7 +370,7 @@ async fn create(loc: &Location, table: &str, schema: SchemaRef) -> Result<()> {
 }
 
 /// The users' tables of a connection, sorted; lakefeed's own bookkeeping (the inputs ledger, staging tables)
-/// is not listed.
+/// is not listed, nor is a table a sharded run has staged files for but not committed yet (it has no version).
 pub(crate) async fn table_names(conn: &Connection) -> Result<Vec<String>> {
     let mut names = conn
         .table_names()
@@ -378,6 +378,13 @@ pub(crate) async fn table_names(conn: &Connection) -> Result<Vec<String>> {
         .await
         .map_err(|e| from_lance_store("list tables", e))?;
     names.retain(|n| !n.starts_with("_lakefeed"));
-    names.sort();
-    Ok(names)
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        match conn.open_table(&name).execute().await {
+            Err(lancedb::Error::TableNotFound { .. }) => {}
+            _ => out.push(name),
+        }
+    }
+    out.sort();
+    Ok(out)
 }

@@ -14,7 +14,7 @@ use lance::io::{ObjectStore, ObjectStoreParams, ObjectStoreRegistry, StorageOpti
 
 use super::lance_error::from_lance_core;
 
-pub use crate::backend::StorageOptions;
+pub use crate::uri::StorageOptions;
 
 /// A store's location and how to reach it.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub struct Location {
     options: StorageOptions,
 }
 
-pub use crate::backend::is_uri as is_object_store;
+pub use crate::uri::is_uri as is_object_store;
 
 impl Location {
     /// Parses `location`: a directory (created if needed; `file://` may lead) or an object-store URI.
