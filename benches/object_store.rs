@@ -79,7 +79,16 @@ impl Moto {
         self.env()
             .into_iter()
             .map(|(k, v)| (k.trim_start_matches("AWS_").to_lowercase(), v))
-            .map(|(k, v)| (if k == "endpoint_url" { "aws_endpoint".into() } else { k }, v))
+            .map(|(k, v)| {
+                (
+                    if k == "endpoint_url" {
+                        "aws_endpoint".into()
+                    } else {
+                        k
+                    },
+                    v,
+                )
+            })
             .collect()
     }
 
@@ -90,7 +99,8 @@ impl Moto {
         for line in text.lines() {
             for m in ["\"GET ", "\"PUT ", "\"POST ", "\"HEAD ", "\"DELETE "] {
                 if line.contains(m) {
-                    *out.entry(m.trim_matches(['"', ' ']).to_string()).or_default() += 1;
+                    *out.entry(m.trim_matches(['"', ' ']).to_string())
+                        .or_default() += 1;
                 }
             }
         }
@@ -145,6 +155,15 @@ fn timed(mut c: Command) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
+/// CPU seconds (user + system) used by this process's waited-for children so far.
+fn children_cpu() -> f64 {
+    // SAFETY: getrusage fills the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -157,25 +176,45 @@ fn main() {
     let moto = Moto::start();
     let mut out = std::io::stdout().lock();
 
-    // (a) Column data.
+    // (a) Column data (ROWS = 0 leaves it out).
     let data = common::column_data(rows);
     let (mut local, mut s3, mut pylance) = (Vec::new(), Vec::new(), Vec::new());
-    for r in 0..runs {
+    for r in 0..runs * usize::from(rows > 0) {
         let dir = tempfile::tempdir().unwrap();
-        local.push(ingest_secs(&Target::lance(dir.path().to_string_lossy()), &data));
-        let target = Target::lance(format!("s3://bench/cols{r}")).with_storage_options(moto.options());
+        local.push(ingest_secs(
+            &Target::lance(dir.path().to_string_lossy()),
+            &data,
+        ));
+        let target =
+            Target::lance(format!("s3://bench/cols{r}")).with_storage_options(moto.options());
         s3.push(ingest_secs(&target, &data));
         let py = common::baseline(
             "s3_pylance.py",
-            &[rows.to_string(), moto.endpoint.clone(), format!("s3://bench/pylance{r}")],
+            &[
+                rows.to_string(),
+                moto.endpoint.clone(),
+                format!("s3://bench/pylance{r}"),
+            ],
         );
         pylance.push(py["write"].as_f64().expect("seconds"));
     }
-    let (local, s3, pylance) = (median(local), median(s3), median(pylance));
-    writeln!(out, "| {rows} rows (id, text, 384-d) | seconds (median of {runs}) | rows/s | vs lakefeed → S3 |").unwrap();
-    writeln!(out, "|---|---|---|---|").unwrap();
-    for (name, s) in [("lakefeed → local store", local), ("lakefeed → S3 (moto)", s3), ("pylance write_dataset → S3 (moto)", pylance)] {
-        writeln!(out, "| {name} | {s:.2} | {:.0} | {:.2}× |", rows as f64 / s, s / s3).unwrap();
+    if rows > 0 {
+        let (local, s3, pylance) = (median(local), median(s3), median(pylance));
+        writeln!(out, "| {rows} rows (id, text, 384-d) | seconds (median of {runs}) | rows/s | vs lakefeed → S3 |").unwrap();
+        writeln!(out, "|---|---|---|---|").unwrap();
+        for (name, s) in [
+            ("lakefeed → local store", local),
+            ("lakefeed → S3 (moto)", s3),
+            ("pylance write_dataset → S3 (moto)", pylance),
+        ] {
+            writeln!(
+                out,
+                "| {name} | {s:.2} | {:.0} | {:.2}× |",
+                rows as f64 / s,
+                s / s3
+            )
+            .unwrap();
+        }
     }
 
     // (b) The fixtures manifest.
@@ -184,12 +223,29 @@ fn main() {
     let (mut local, mut s3) = (Vec::new(), Vec::new());
     for r in 0..runs {
         let dir = tempfile::tempdir().unwrap();
-        local.push(timed(lakefeed(&moto, &dir.path().to_string_lossy(), &["run", m])));
-        s3.push(timed(lakefeed(&moto, &format!("s3://bench/fixtures{r}"), &["run", m])));
+        local.push(timed(lakefeed(
+            &moto,
+            &dir.path().to_string_lossy(),
+            &["run", m],
+        )));
+        s3.push(timed(lakefeed(
+            &moto,
+            &format!("s3://bench/fixtures{r}"),
+            &["run", m],
+        )));
     }
     let (local, s3) = (median(local), median(s3));
-    writeln!(out, "\n| fixtures manifest | seconds (median of {runs}) | S3 / local |\n|---|---|---|").unwrap();
-    writeln!(out, "| local store | {local:.2} | |\n| S3 (moto) | {s3:.2} | {:.2}× |", s3 / local).unwrap();
+    writeln!(
+        out,
+        "\n| fixtures manifest | seconds (median of {runs}) | S3 / local |\n|---|---|---|"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "| local store | {local:.2} | |\n| S3 (moto) | {s3:.2} | {:.2}× |",
+        s3 / local
+    )
+    .unwrap();
 
     // (c) Sharded LeRobot runs.
     let dataset = common::lerobot_dataset(episodes, frames);
@@ -207,12 +263,13 @@ fn main() {
     let m = manifest.to_str().unwrap();
     writeln!(
         out,
-        "\n| LeRobot {episodes}×{frames} frames | wall s | shard s (each) | commit s | requests: shards | requests: commit | frames/s |\n|---|---|---|---|---|---|---|"
+        "\n| LeRobot {episodes}×{frames} frames | wall s | shard s (each) | CPU s (all shards) | commit s | requests: shards | requests: commit | frames/s |\n|---|---|---|---|---|---|---|---|"
     )
     .unwrap();
     for n in [1u32, 2, 4] {
         let store = format!("s3://bench/droid{n}");
         let before = moto.total();
+        let cpu = children_cpu();
         let t = Instant::now();
         let shards: Vec<_> = (0..n)
             .map(|i| {
@@ -229,13 +286,18 @@ fn main() {
                 start.elapsed().as_secs_f64()
             })
             .collect();
+        let cpu = children_cpu() - cpu;
         let mid = moto.total();
-        let commit = timed(lakefeed(&moto, &store, &["commit", m, "--shards", &n.to_string()]));
+        let commit = timed(lakefeed(
+            &moto,
+            &store,
+            &["commit", m, "--shards", &n.to_string()],
+        ));
         let wall = t.elapsed().as_secs_f64();
         let each: Vec<String> = each.iter().map(|s| format!("{s:.1}")).collect();
         writeln!(
             out,
-            "| N = {n} | {wall:.1} | {} | {commit:.2} | {} | {} | {:.0} |",
+            "| N = {n} | {wall:.1} | {} | {cpu:.1} | {commit:.2} | {} | {} | {:.0} |",
             each.join(", "),
             mid - before,
             moto.total() - mid,
@@ -243,5 +305,10 @@ fn main() {
         )
         .unwrap();
     }
-    writeln!(out, "\nrequests by method over the whole run: {:?}", moto.requests()).unwrap();
+    writeln!(
+        out,
+        "\nrequests by method over the whole run: {:?}",
+        moto.requests()
+    )
+    .unwrap();
 }

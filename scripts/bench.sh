@@ -9,7 +9,7 @@ bash scripts/setup.sh
 pip_needed=$("$LAKEFEED_PYTHON" -c "import PIL, pycocotools, pypdfium2, lancedb, pyarrow" 2>&1 || true)
 [ -z "$pip_needed" ] || { echo "baseline packages missing: $pip_needed" >&2; exit 1; }
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(thumbnails masks text pdf video store lerobot service python)
+[ ${#benches[@]} -gt 0 ] || benches=(thumbnails masks text pdf video store lerobot service object_store python)
 for b in "${benches[@]}"; do
   echo "## $b ($(date -u +%F), $(nproc) cores)"
   if [ "$b" = python ]; then

@@ -39,7 +39,11 @@ fn count(s3: &S3, store: &str, table: &str) -> usize {
 }
 
 fn fixture(kind: &str) -> String {
-    fixtures().join("files").join(kind).to_string_lossy().into_owned()
+    fixtures()
+        .join("files")
+        .join(kind)
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[test]
@@ -69,15 +73,33 @@ fn an_s3_store_takes_every_kind_of_write() {
     };
     let a = rows("a.jsonl", &[1, 2, 3], "old");
     let b = rows("b.jsonl", &[3, 4], "new");
-    ok(cli(s3, &store, &["ingest", "docs", "--rows", &a, "--key", "id"]));
-    ok(cli(s3, &store, &["ingest", "docs", "--rows", &a, "--key", "id"]));
+    ok(cli(
+        s3,
+        &store,
+        &["ingest", "docs", "--rows", &a, "--key", "id"],
+    ));
+    ok(cli(
+        s3,
+        &store,
+        &["ingest", "docs", "--rows", &a, "--key", "id"],
+    ));
     assert_eq!(values(s3, &store, "docs", "id"), ["1", "2", "3"]);
-    ok(cli(s3, &store, &["ingest", "docs", "--rows", &b, "--key", "id", "--mode", "upsert"]));
+    ok(cli(
+        s3,
+        &store,
+        &[
+            "ingest", "docs", "--rows", &b, "--key", "id", "--mode", "upsert",
+        ],
+    ));
     assert_eq!(
         values(s3, &store, "docs", "text"),
         ["new 3", "new 4", "old 1", "old 2"]
     );
-    ok(cli(s3, &store, &["ingest", "docs", "--rows", &b, "--mode", "overwrite"]));
+    ok(cli(
+        s3,
+        &store,
+        &["ingest", "docs", "--rows", &b, "--mode", "overwrite"],
+    ));
     assert_eq!(values(s3, &store, "docs", "id"), ["3", "4"]);
 
     // Indexes and search.
@@ -94,7 +116,10 @@ fn an_s3_store_takes_every_kind_of_write() {
     ));
     assert!(hits.contains("\"n\""), "{hits}");
     let tables = ok(cli(s3, &store, &["tables"]));
-    assert_eq!(tables.lines().collect::<Vec<_>>(), ["docs", "media", "thumbnails"]);
+    assert_eq!(
+        tables.lines().collect::<Vec<_>>(),
+        ["docs", "media", "thumbnails"]
+    );
     ok(cli(s3, &store, &["drop", "docs"]));
     assert!(!ok(cli(s3, &store, &["tables"])).contains("docs"));
 }
@@ -104,17 +129,15 @@ fn race(s3: &S3, store: &str, n: usize, args: impl Fn(usize) -> Vec<String>) {
     let children: Vec<_> = (0..n)
         .map(|i| {
             let mut c = s3.lakefeed(store);
-            c.args(args(i)).stdout(Stdio::piped()).stderr(Stdio::piped());
+            c.args(args(i))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
             c.spawn().expect("spawn")
         })
         .collect();
     for child in children {
         let o = child.wait_with_output().expect("wait");
-        assert!(
-            o.status.success(),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
 }
 
@@ -136,7 +159,12 @@ fn racing_creators_and_keyed_writers_lose_no_row_and_duplicate_no_key() {
             })
             .collect();
         race(s3, &store, 4, |i| {
-            vec!["ingest".into(), "fresh".into(), "--rows".into(), files[i].clone()]
+            vec![
+                "ingest".into(),
+                "fresh".into(),
+                "--rows".into(),
+                files[i].clone(),
+            ]
         });
         assert_eq!(count(s3, &store, "fresh"), 200, "{store}");
 
@@ -192,10 +220,16 @@ fn serve_works_over_an_s3_root() {
     let client = lakefeed::Client::managed(&token, "default", Some(&url)).expect("client");
     let data = serde_json::json!({"id": [1, 2, 3], "text": ["a", "b", "c"]});
     let r = client
-        .ingest("t", lakefeed::IngestData::from_dict(data).unwrap(), &Default::default())
+        .ingest(
+            "t",
+            lakefeed::IngestData::from_dict(data).unwrap(),
+            &Default::default(),
+        )
         .expect("ingest through serve");
     assert_eq!(r.row_count, 3);
-    let q = client.query("SELECT count(*) AS n FROM t", &[]).expect("query");
+    let q = client
+        .query("SELECT count(*) AS n FROM t", &[])
+        .expect("query");
     assert_eq!(q.rows().unwrap()[0][0], 3);
     assert_eq!(client.list_tables().unwrap(), ["t"]);
     let _ = Command::new("kill").arg(child.id().to_string()).status();

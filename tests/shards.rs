@@ -72,11 +72,29 @@ fn identities(s3: &S3, store: &str) -> BTreeMap<String, Vec<String>> {
 }
 
 fn shard(s3: &S3, store: &str, i: u32, n: u32) -> Command {
-    cli(s3, store, &["run", manifest().to_str().unwrap(), "--shard", &format!("{i}/{n}")])
+    cli(
+        s3,
+        store,
+        &[
+            "run",
+            manifest().to_str().unwrap(),
+            "--shard",
+            &format!("{i}/{n}"),
+        ],
+    )
 }
 
 fn commit(s3: &S3, store: &str, n: u32) -> Command {
-    cli(s3, store, &["commit", manifest().to_str().unwrap(), "--shards", &n.to_string()])
+    cli(
+        s3,
+        store,
+        &[
+            "commit",
+            manifest().to_str().unwrap(),
+            "--shards",
+            &n.to_string(),
+        ],
+    )
 }
 
 /// Runs the commands at once and asserts they all succeed.
@@ -99,13 +117,20 @@ fn four_shards_committed_into_s3_equal_one_local_run() {
     let s3 = s3();
     let store = s3.store("shards");
     let expected = reference();
-    assert!(expected["coco"].len() > 50 && expected["thumbnails"].len() > 50, "{expected:?}");
+    assert!(
+        expected["coco"].len() > 50 && expected["thumbnails"].len() > 50,
+        "{expected:?}"
+    );
     all_ok((0..4).map(|i| shard(s3, &store, i, 4)).collect());
     let out = ok_cmd(commit(s3, &store, 4));
     assert!(out.contains("committed run"), "{out}");
     assert_eq!(&identities(s3, &store), expected);
     // The manifest's index was built once, by the commit.
-    let idx = ok_cmd(cli(s3, &store, &["query", "SELECT task FROM g1_episodes LIMIT 1"]));
+    let idx = ok_cmd(cli(
+        s3,
+        &store,
+        &["query", "SELECT task FROM g1_episodes LIMIT 1"],
+    ));
     assert!(!idx.is_empty());
     // Committing again finds nothing staged; running the shards again stages nothing new.
     let again = crate::common::fails(commit(s3, &store, 4).output().unwrap());
@@ -122,7 +147,9 @@ fn ok_cmd(mut c: Command) -> String {
 /// Starts shard `i` and kills it with SIGKILL once it has staged its first table and started the second.
 fn kill_mid_write(s3: &S3, store: &str, i: u32, n: u32) {
     let mut c = shard(s3, store, i, n);
-    c.env("LAKEFEED_LOG", "info").stdout(Stdio::null()).stderr(Stdio::piped());
+    c.env("LAKEFEED_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().expect("spawn");
     let lines = BufReader::new(child.stderr.take().expect("stderr"));
     let mut staging = 0;
@@ -135,7 +162,9 @@ fn kill_mid_write(s3: &S3, store: &str, i: u32, n: u32) {
         }
     }
     assert_eq!(staging, 2, "the shard ended before its second table");
-    let _ = Command::new("kill").args(["-KILL", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status();
     let status = child.wait().expect("wait");
     assert!(!status.success());
 }
@@ -146,7 +175,11 @@ fn killed_duplicated_and_missing_shards_still_commit_exactly_one_run() {
     let store = s3.store("crashes");
     let expected = reference();
     // Shard 1 runs twice (a speculative duplicate); shard 2 is killed mid-write, then runs again.
-    all_ok(vec![shard(s3, &store, 0, 4), shard(s3, &store, 1, 4), shard(s3, &store, 1, 4)]);
+    all_ok(vec![
+        shard(s3, &store, 0, 4),
+        shard(s3, &store, 1, 4),
+        shard(s3, &store, 1, 4),
+    ]);
     kill_mid_write(s3, &store, 2, 4);
     ok_cmd(shard(s3, &store, 2, 4));
     // Shard 3 has not run: the commit refuses, names it, and nothing is visible.
@@ -215,7 +248,12 @@ fn k8s_worker(yaml: &str) -> (Vec<String>, Vec<(String, String)>) {
         .as_array()
         .map(|e| {
             e.iter()
-                .filter_map(|v| Some((v["name"].as_str()?.to_string(), v["value"].as_str()?.to_string())))
+                .filter_map(|v| {
+                    Some((
+                        v["name"].as_str()?.to_string(),
+                        v["value"].as_str()?.to_string(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -292,7 +330,8 @@ fn the_kubernetes_and_slurm_recipes_run_as_their_schedulers_would() {
     };
     all_ok(tasks.map(with_env).collect());
     let mut c = Command::new("bash");
-    c.arg(slurm.join("commit.sbatch")).env("LAKEFEED_SHARDS", "3");
+    c.arg(slurm.join("commit.sbatch"))
+        .env("LAKEFEED_SHARDS", "3");
     ok_cmd(with_env(c));
     assert_eq!(&identities(s3, &store), expected);
 }

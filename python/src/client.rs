@@ -36,8 +36,8 @@ impl PyClient {
         storage_options: Option<std::collections::BTreeMap<String, String>>,
     ) -> PyResult<Self> {
         refuse_in_forked_child()?;
-        let target =
-            lakefeed::Target::lance(location).with_storage_options(storage_options.unwrap_or_default());
+        let target = lakefeed::Target::lance(location)
+            .with_storage_options(storage_options.unwrap_or_default());
         let inner = wait::run(py, None, None, move || Client::open(&target))?.or_raise()?;
         Ok(Self { inner })
     }

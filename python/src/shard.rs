@@ -15,12 +15,22 @@ use crate::errors::OrRaise;
 use crate::wait;
 
 /// The store a run writes to: `store`, else `LAKEFEED_STORE`, else the manifest's, else `./lakefeed-data`.
-fn open(plan: &Plan, store: Option<String>, options: BTreeMap<String, String>) -> Result<(Store, Location)> {
-    let target = Target::choose(store.as_deref(), None, "", plan.store_location()).with_storage_options(options);
+fn open(
+    plan: &Plan,
+    store: Option<String>,
+    options: BTreeMap<String, String>,
+) -> Result<(Store, Location)> {
+    let target = Target::choose(store.as_deref(), None, "", plan.store_location())
+        .with_storage_options(options);
     let Target::Lance { location, options } = &target else {
-        return Err(Error::Ingest("a sharded run writes to a Lance store".into()));
+        return Err(Error::Ingest(
+            "a sharded run writes to a Lance store".into(),
+        ));
     };
-    Ok((Store::open(&target)?, Location::new(location, options.clone())?))
+    Ok((
+        Store::open(&target)?,
+        Location::new(location, options.clone())?,
+    ))
 }
 
 /// Stages shard `index` of `count` of the manifest at `manifest`; returns the shard's record as JSON.

@@ -6,10 +6,10 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
 use crate::backend::{StorageOptions, Target, store_location};
-use crate::shard::{self, Shard};
-use crate::store::Location;
 use crate::blocking::Store;
 use crate::manifest::{self, Plan};
+use crate::shard::{self, Shard};
+use crate::store::Location;
 use crate::{
     Client, IngestData, IngestJob, IngestOptions, WriteMode, find_format, find_group,
     format_groups, formats, schema,
@@ -25,7 +25,8 @@ pub fn run(cli: Cli) -> Result<()> {
     let (api_url, workspace) = (cli.api_url.as_deref(), cli.workspace.as_str());
     let options = storage_options(&cli.storage_options)?;
     let target = |from_manifest: Option<String>| {
-        Target::choose(store, api_url, workspace, from_manifest).with_storage_options(options.clone())
+        Target::choose(store, api_url, workspace, from_manifest)
+            .with_storage_options(options.clone())
     };
     let client = || Client::open(&target(None));
     match cli.command {

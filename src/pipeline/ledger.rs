@@ -38,7 +38,10 @@ pub(super) fn new_generation(schema: &Schema) -> SchemaRef {
 /// `schema` with the generation every shard of run `run` gives `table` when the run creates it.
 pub(super) fn run_generation(schema: &Schema, run: &str, table: &str) -> SchemaRef {
     let mut meta = schema.metadata().clone();
-    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("lakefeed-run:{run}/{table}").as_bytes());
+    let id = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("lakefeed-run:{run}/{table}").as_bytes(),
+    );
     meta.insert(GENERATION.into(), id.to_string());
     Arc::new(Schema::new_with_metadata(schema.fields().clone(), meta))
 }

@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use lakefeed_core::format::image_columns_of;
+use lakefeed_core::inputs::DoneSet;
 use lakefeed_core::report::Recorder;
 use lakefeed_core::schema::{apply_hints, plan_append};
-use lakefeed_core::inputs::DoneSet;
 use lakefeed_core::{
     Error, Format, IngestContext, LogicalType, Result, RunReport, SideStage, Staged, WriteSpec,
     validate_table_name,
@@ -66,7 +66,10 @@ pub fn run_staged(
     let mut skip = DoneSet::new();
     if let Some(shard) = &opts.shard {
         if inputs.is_empty() && shard.index != 0 {
-            tracing::info!(table, "the source lists no inputs to share out; shard 0 reads it whole");
+            tracing::info!(
+                table,
+                "the source lists no inputs to share out; shard 0 reads it whole"
+            );
             return Ok((report(&recorder, started, table, 0, &[]), Vec::new()));
         }
         let (mine, others): (Vec<_>, Vec<_>) = inputs
@@ -75,7 +78,13 @@ pub fn run_staged(
             .partition(|(i, _)| shard.takes(*i));
         skip.extend(others.into_iter().map(|(_, i)| i.key));
         inputs = mine.into_iter().map(|(_, i)| i).collect();
-        tracing::info!(table, shard = shard.index, of = shard.count, inputs = inputs.len(), "this shard's inputs");
+        tracing::info!(
+            table,
+            shard = shard.index,
+            of = shard.count,
+            inputs = inputs.len(),
+            "this shard's inputs"
+        );
     }
     let existing = store.table_schema(table)?;
     // Inputs a run before this one committed whole are left out (an overwrite rewrites everything).

@@ -198,10 +198,11 @@ impl<'a> RunWriter<'a> {
         let rows = ledger::rows(self.table, generation, &inputs)?;
         if self.ledger.is_none() {
             let spec = lakefeed_core::WriteSpec::default();
-            self.ledger = Some(
-                self.store
-                    .stage_writer(ledger::LEDGER_TABLE, ledger::schema(), spec)?,
-            );
+            self.ledger = Some(self.store.stage_writer(
+                ledger::LEDGER_TABLE,
+                ledger::schema(),
+                spec,
+            )?);
         }
         match &mut self.ledger {
             Some(w) => w.write(vec![rows]).map(|_| ()),

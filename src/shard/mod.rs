@@ -37,7 +37,10 @@ pub fn run_id(plan: &Plan, count: u32, run: Option<&str>) -> Result<String> {
         .or_else(|| std::env::var(RUN_ENV).ok())
         .filter(|r| !r.trim().is_empty())
     {
-        if !r.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        if !r
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
             return Err(Error::Ingest(format!(
                 "run id '{r}' may hold only letters, digits, '-', '_' and '.'"
             )));
@@ -53,7 +56,13 @@ pub fn run_id(plan: &Plan, count: u32, run: Option<&str>) -> Result<String> {
 /// Runs shard `shard` of `plan` into `store` (whose location is `loc`) as part of run `run`: stages every
 /// table's share and writes the shard's record. Any table failing fails the shard, and no record is written
 /// (the commit then reports the shard missing).
-pub fn stage(plan: &Plan, store: &Store, loc: &Location, shard: Shard, run: &str) -> Result<ShardRecord> {
+pub fn stage(
+    plan: &Plan,
+    store: &Store,
+    loc: &Location,
+    shard: Shard,
+    run: &str,
+) -> Result<ShardRecord> {
     let mut report = RunReport::default();
     let mut parts = Vec::new();
     for mut job in plan.jobs()? {
@@ -103,7 +112,11 @@ pub fn commit(
         return Err(Error::Ingest(format!(
             "shard(s) {} of {count} have not finished (no record under {}); nothing was committed. Run them \
              again, or commit what is there with --allow-missing",
-            missing.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+            missing
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
             record::dir_name(run)
         )));
     }
@@ -115,7 +128,14 @@ pub fn commit(
         for part in rec.parts {
             let entry = tables.entry(part.table.clone()).or_insert_with(|| {
                 order += 1;
-                (if part.table == LEDGER_TABLE { usize::MAX } else { order }, Vec::new())
+                (
+                    if part.table == LEDGER_TABLE {
+                        usize::MAX
+                    } else {
+                        order
+                    },
+                    Vec::new(),
+                )
             });
             entry.1.push(part);
         }

@@ -27,7 +27,11 @@ impl Shard {
 
     /// Parses `I/N` (`--shard 3/8`).
     pub fn parse(text: &str) -> Result<Self> {
-        let bad = || Error::Ingest(format!("--shard takes INDEX/COUNT (e.g. 0/4), got '{text}'"));
+        let bad = || {
+            Error::Ingest(format!(
+                "--shard takes INDEX/COUNT (e.g. 0/4), got '{text}'"
+            ))
+        };
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
         Self::new(
             i.trim().parse().map_err(|_| bad())?,
@@ -43,9 +47,11 @@ impl Shard {
         let num = |name: &str| -> Result<Option<u32>> {
             match var(name).filter(|v| !v.trim().is_empty()) {
                 None => Ok(None),
-                Some(v) => v.trim().parse().map(Some).map_err(|_| {
-                    Error::Ingest(format!("{name}={v} is not a shard number"))
-                }),
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| Error::Ingest(format!("{name}={v} is not a shard number"))),
             }
         };
         if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
@@ -105,13 +111,22 @@ mod tests {
             ("SLURM_ARRAY_TASK_MIN", "10"),
             ("SLURM_ARRAY_TASK_COUNT", "4"),
         ]);
-        assert_eq!(Shard::from_env_with(slurm).unwrap(), Some(Shard { index: 2, count: 4 }));
+        assert_eq!(
+            Shard::from_env_with(slurm).unwrap(),
+            Some(Shard { index: 2, count: 4 })
+        );
         let k8s = env(&[("JOB_COMPLETION_INDEX", "1"), (COUNT_ENV, "4")]);
-        assert_eq!(Shard::from_env_with(k8s).unwrap(), Some(Shard { index: 1, count: 4 }));
+        assert_eq!(
+            Shard::from_env_with(k8s).unwrap(),
+            Some(Shard { index: 1, count: 4 })
+        );
         let e = Shard::from_env_with(env(&[("JOB_COMPLETION_INDEX", "1")])).unwrap_err();
         assert!(e.to_string().contains(COUNT_ENV), "{e}");
         let torch = env(&[("RANK", "0"), ("WORLD_SIZE", "2")]);
-        assert_eq!(Shard::from_env_with(torch).unwrap(), Some(Shard { index: 0, count: 2 }));
+        assert_eq!(
+            Shard::from_env_with(torch).unwrap(),
+            Some(Shard { index: 0, count: 2 })
+        );
         assert_eq!(Shard::from_env_with(env(&[])).unwrap(), None);
     }
 }

@@ -19,7 +19,7 @@ pub struct Fragments {
 impl LanceStore {
     /// The fragments of `table`'s latest version.
     pub async fn fragments(&self, table: &str) -> Result<Fragments> {
-        let ds = self.location_of_store().dataset(table).await?;
+        let ds = self.store_location().dataset(table).await?;
         let fragments = ds
             .get_fragments()
             .iter()
@@ -42,13 +42,15 @@ impl LanceStore {
         id: u64,
         columns: Option<Vec<String>>,
     ) -> Result<BatchStream> {
-        let ds = self.location_of_store().dataset(table).await?;
+        let ds = self.store_location().dataset(table).await?;
         let ds = ds
             .checkout_version(version)
             .await
             .map_err(|e| from_lance_core(table, "read", e))?;
         let fragment = ds.get_fragment(id as usize).ok_or_else(|| {
-            Error::Table(format!("'{table}' has no fragment {id} at version {version}"))
+            Error::Table(format!(
+                "'{table}' has no fragment {id} at version {version}"
+            ))
         })?;
         let mut scan = fragment.scan();
         if let Some(cols) = &columns {

@@ -50,7 +50,11 @@ pub(super) fn drop_own(
 }
 
 /// `pending` without the rows whose key is in `found`; adds how many were dropped to `present`.
-pub(super) fn without(pending: Vec<Keyed>, found: &KeySet, present: &mut u64) -> Result<Vec<Keyed>> {
+pub(super) fn without(
+    pending: Vec<Keyed>,
+    found: &KeySet,
+    present: &mut u64,
+) -> Result<Vec<Keyed>> {
     let mut left = Vec::new();
     for (b, keys) in &pending {
         let (kept, keys, n) = keep_rows(b, keys, |k| !found.contains(&k))?;
@@ -61,7 +65,6 @@ pub(super) fn without(pending: Vec<Keyed>, found: &KeySet, present: &mut u64) ->
     }
     Ok(left)
 }
-
 
 /// The transaction adding `fragments` (written uncommitted against `ds`) whose rows have `keys`, read at
 /// `ds`'s version.
@@ -142,11 +145,11 @@ pub(super) fn fragments_of(txn: Transaction) -> Vec<Fragment> {
 
 /// The keys among `candidates` already in `others` (fragments of `ds`), looked up by the first key column.
 pub(super) async fn probe(
-table: &str,
-key: &[String],
-ds: &Dataset,
-others: Vec<Fragment>,
-candidates: &[Keyed],
+    table: &str,
+    key: &[String],
+    ds: &Dataset,
+    others: Vec<Fragment>,
+    candidates: &[Keyed],
 ) -> Result<KeySet> {
     let mut found = KeySet::default();
     if others.is_empty() {
@@ -175,7 +178,7 @@ candidates: &[Keyed],
     let filter = Expr::Column(Column::new_unqualified(first)).in_list(values, false);
     let mut scan = ds.scan();
     scan.with_fragments(others);
-    scan.project(&key)
+    scan.project(key)
         .map_err(|e| from_lance_core(table, "look up keys in", e))?;
     scan.filter_expr(filter);
     let mut stream = scan
@@ -187,7 +190,7 @@ candidates: &[Keyed],
         .await
         .map_err(|e| from_lance_core(table, "look up keys in", e))?
     {
-        found.extend(row_keys(&b, &key)?.into_iter().flatten());
+        found.extend(row_keys(&b, key)?.into_iter().flatten());
     }
     Ok(found)
 }

@@ -10,9 +10,10 @@ use lakefeed_core::{
     BatchStream, Capabilities, Error, Result, ScanSpec, Staged, TableStore, TableWriter, WriteSpec,
     validate_table_name,
 };
+use lance::dataset::transaction::Transaction;
+use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode as LanceMode, WriteParams};
 use lancedb::index::Index;
 use lancedb::query::{ExecutableQuery, QueryBase, QueryExecutionOptions, Select};
-use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode as LanceMode, WriteParams};
 use lancedb::table::{NewColumnTransform, OptimizeAction};
 use lancedb::{Connection, Table};
 
@@ -71,7 +72,7 @@ impl LanceStore {
     }
 
     /// Where the store lives and the options it is reached with.
-    pub fn location_of_store(&self) -> &Location {
+    pub fn store_location(&self) -> &Location {
         &self.loc
     }
 
@@ -354,6 +355,13 @@ async fn create(loc: &Location, table: &str, schema: SchemaRef) -> Result<()> {
         }
         Err(e) => return Err(from_lance_core(table, "create", e)),
     };
+    create_with(loc, table, txn).await
+}
+
+/// Commits `txn` (an overwrite read at version 0) as the first version of `table`, strictly: when the table
+/// exists by then, nothing is committed and the error is [`Error::TableExists`].
+pub(super) async fn create_with(loc: &Location, table: &str, txn: Transaction) -> Result<()> {
+    let uri = loc.table_uri(table);
     let committed = CommitBuilder::new(uri.as_str())
         .with_store_params(loc.store_params())
         .enable_v2_manifest_paths(true)

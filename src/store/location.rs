@@ -99,7 +99,7 @@ impl Location {
 
     /// The latest version of `table`'s dataset.
     pub async fn dataset(&self, table: &str) -> Result<Dataset> {
-        DatasetBuilder::from_uri(&self.table_uri(table))
+        DatasetBuilder::from_uri(self.table_uri(table))
             .with_storage_options(self.options.clone().into_iter().collect())
             .load()
             .await

@@ -15,5 +15,5 @@ mod writer;
 pub use fragments::Fragments;
 pub use index::fts_index_params;
 pub use lance::LanceStore;
-pub use location::{Location, StorageOptions, is_object_store};
 pub(crate) use lance::table_names;
+pub use location::{Location, StorageOptions, is_object_store};

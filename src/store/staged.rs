@@ -44,7 +44,10 @@ fn schema_from_hex(table: &str, hex: &str) -> Result<arrow::datatypes::Schema> {
     let bad = || Error::Ingest(format!("a staged part of '{table}' has a damaged schema"));
     let bytes = (0..hex.len())
         .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
         .collect::<Option<Vec<u8>>>()
         .ok_or_else(bad)?;
     let r = arrow::ipc::reader::StreamReader::try_new(std::io::Cursor::new(bytes), None)
@@ -127,8 +130,11 @@ impl TableWriter for StagedWriter {
                 pending = without(pending, &found, &mut present)?;
             }
             if !self.spec.unique {
-                self.own_keys
-                    .extend(pending.iter().flat_map(|(_, k)| k.iter().flatten().copied()));
+                self.own_keys.extend(
+                    pending
+                        .iter()
+                        .flat_map(|(_, k)| k.iter().flatten().copied()),
+                );
             }
             pending.into_iter().map(|(b, _)| b).collect()
         };
@@ -177,7 +183,10 @@ impl TableWriter for StagedWriter {
     }
 }
 
-fn lance_schema(table: &str, schema: &arrow::datatypes::Schema) -> Result<lance_core::datatypes::Schema> {
+fn lance_schema(
+    table: &str,
+    schema: &arrow::datatypes::Schema,
+) -> Result<lance_core::datatypes::Schema> {
     lance_core::datatypes::Schema::try_from(schema)
         .map_err(|e| Error::Table(format!("'{table}': the schema cannot be stored: {e}")))
 }
@@ -258,26 +267,13 @@ pub(super) async fn commit(loc: &Location, table: &str, parts: Vec<Staged>) -> R
                 config_upsert_values: None,
                 initial_bases: None,
             };
-            let uri = loc.table_uri(table);
-            CommitBuilder::new(uri.as_str())
-                .with_store_params(loc.store_params())
-                .enable_v2_manifest_paths(true)
-                .with_max_retries(0)
-                .execute(TransactionBuilder::new(0, op).build())
-                .await
-                .map_err(|e| match e {
-                    e if matches!(
-                        e,
-                        lance_core::Error::CommitConflict { .. }
-                            | lance_core::Error::RetryableCommitConflict { .. }
-                    ) =>
-                    {
-                        Error::Table(format!(
-                            "'{table}' was created by another writer during the commit; run the shards again"
-                        ))
-                    }
-                    e => from_lance_core(table, "commit staged rows of", e),
-                })?;
+            let txn = TransactionBuilder::new(0, op).build();
+            super::lance::create_with(loc, table, txn).await.map_err(|e| match e {
+                Error::TableExists(_) => Error::Table(format!(
+                    "'{table}' was created by another writer during the commit; run the shards again"
+                )),
+                e => e,
+            })?;
         }
         Err(e) => return Err(e),
     }

@@ -162,7 +162,11 @@ impl LanceWriter {
                     if !e.is_retryable() || attempt >= ATTEMPTS {
                         return Err(e);
                     }
-                    tracing::debug!(table = self.table, attempt, "a keyed commit raced another; probing again");
+                    tracing::debug!(
+                        table = self.table,
+                        attempt,
+                        "a keyed commit raced another; probing again"
+                    );
                     tokio::time::sleep(backoff(attempt)).await;
                     staged = Some(fragments);
                     ds = latest(&ds, &self.table).await?;
