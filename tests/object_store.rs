@@ -102,23 +102,24 @@ fn an_s3_store_takes_every_kind_of_write() {
     ));
     assert_eq!(values(s3, &store, "docs", "id"), ["3", "4"]);
 
-    // Indexes and search.
+    // A HuggingFace dataset (its images get thumbnails too).
+    let hf = fixtures().join("huggingface/coco_mini_captions_hub_parquet");
+    let name = format!("name={}", hf.display());
+    ok(cli(s3, &store, &["ingest", "captions", "--format", "huggingface", "--opt", &name]));
+    assert!(count(s3, &store, "captions") > 0);
+    assert!(count(s3, &store, "thumbnails") > thumbs);
+
+    // Indexes and search: BM25 over the text chunks, through the index.
     ok(cli(s3, &store, &["index", "media", "text"]));
-    let hits = ok(cli(
-        s3,
-        &store,
-        &[
-            "query",
-            "SELECT count(*) AS n FROM media WHERE text IS NOT NULL",
-            "--output",
-            "json",
-        ],
-    ));
-    assert!(hits.contains("\"n\""), "{hits}");
+    let sql = "SELECT id, text <#> 'iris setosa' AS score FROM media ORDER BY score DESC LIMIT 3";
+    let hits: serde_json::Value =
+        serde_json::from_str(&ok(cli(s3, &store, &["query", sql, "--output", "json"]))).unwrap();
+    let top = hits[0]["score"].as_f64().unwrap_or_default();
+    assert!(top > 0.0, "no BM25 hit for a word of iris.csv: {hits}");
     let tables = ok(cli(s3, &store, &["tables"]));
     assert_eq!(
         tables.lines().collect::<Vec<_>>(),
-        ["docs", "media", "thumbnails"]
+        ["captions", "docs", "media", "thumbnails"]
     );
     ok(cli(s3, &store, &["drop", "docs"]));
     assert!(!ok(cli(s3, &store, &["tables"])).contains("docs"));
