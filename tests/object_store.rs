@@ -105,7 +105,18 @@ fn an_s3_store_takes_every_kind_of_write() {
     // A HuggingFace dataset (its images get thumbnails too).
     let hf = fixtures().join("huggingface/coco_mini_captions_hub_parquet");
     let name = format!("name={}", hf.display());
-    ok(cli(s3, &store, &["ingest", "captions", "--format", "huggingface", "--opt", &name]));
+    ok(cli(
+        s3,
+        &store,
+        &[
+            "ingest",
+            "captions",
+            "--format",
+            "huggingface",
+            "--opt",
+            &name,
+        ],
+    ));
     assert!(count(s3, &store, "captions") > 0);
     assert!(count(s3, &store, "thumbnails") > thumbs);
 
