@@ -9,7 +9,7 @@ The managed SDK's Python API over lakefeed's Rust engine::
     for batch in client.open_table("videos").batches(32): ...
 """
 
-from . import errors, formats
+from . import errors, formats, shards
 from ._lakefeed import __version__
 from .aio import AsyncClient, AsyncManagedQueryBuilder
 from .client import Client, IngestResult, ManagedQueryBuilder
@@ -26,5 +26,6 @@ __all__ = [
     "Dataset",
     "View",
     "formats",
+    "shards",
     *errors.__all__,
 ]

@@ -14,11 +14,10 @@ shared file system), or name object-store data.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Dict, List, Optional
 
-from . import _lakefeed
+from . import _lakefeed, shards
 
 __all__ = ["run", "read_table"]
 
@@ -30,11 +29,9 @@ def _stage(
     store: Optional[str],
     storage_options: Optional[Dict[str, str]],
     run_id: Optional[str],
-) -> str:
+) -> Dict[str, Any]:
     """One shard, in a Ray worker (a fresh process, never a fork of the driver)."""
-    return _lakefeed.stage_shard(
-        manifest, index, count, store=store, storage_options=storage_options, run_id=run_id
-    )
+    return shards.stage(manifest, index, count, store, storage_options=storage_options, run_id=run_id)
 
 
 def run(
@@ -60,12 +57,8 @@ def run(
     options = {str(k): str(v) for k, v in (storage_options or {}).items()} or None
     task = ray.remote(num_cpus=num_cpus, max_retries=max_retries, retry_exceptions=True)(_stage)
     refs = [task.remote(manifest, i, num_workers, store, options, run_id) for i in range(num_workers)]
-    records: List[Dict[str, Any]] = [json.loads(r) for r in ray.get(refs)]
-    run, report = _lakefeed.commit_run(
-        manifest, num_workers, store=store, storage_options=options, run_id=run_id
-    )
-    out: Dict[str, Any] = json.loads(report)
-    out["run_id"] = run
+    records: List[Dict[str, Any]] = ray.get(refs)
+    out = shards.commit(manifest, num_workers, store, storage_options=options, run_id=run_id)
     out["shards"] = [r["report"] for r in sorted(records, key=lambda r: r["shard"])]
     return out
 
