@@ -54,6 +54,16 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "${PYVENV_PACKAGES[*]}" ]; then
   echo "${PYVENV_PACKAGES[*]}" > "$STAMP"
 fi
 
+# The Node package's dependencies (apache-arrow), from its lock file.
+if command -v npm >/dev/null; then
+  NODE_STAMP="$(dirname "$0")/../node/node_modules/.lakefeed-lock"
+  if [ ! -f "$NODE_STAMP" ] || ! cmp -s "$NODE_STAMP" "$(dirname "$0")/../node/package-lock.json"; then
+    echo "setup: installing the Node package's dependencies" >&2
+    (cd "$(dirname "$0")/../node" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    cp "$(dirname "$0")/../node/package-lock.json" "$NODE_STAMP"
+  fi
+fi
+
 # PDFium's shared library, as shipped by the pypdfium2 wheel.
 PDFIUM_DIR="$(ls -d "$VENV"/lib/python3*/site-packages/pypdfium2_raw 2>/dev/null | head -n1)"
 if [ -n "$PDFIUM_DIR" ] && [ -f "$PDFIUM_DIR/libpdfium.so" ]; then

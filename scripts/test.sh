@@ -10,4 +10,7 @@ cargo test --workspace --no-fail-fast "$@" || status=$?
 # installed into its venv, then its pytest suite (which starts the CLI built above as `lakefeed serve`).
 VIRTUAL_ENV="$LAKEFEED_PYVENV" "$LAKEFEED_PYVENV/bin/maturin" develop -q -m python/Cargo.toml || status=$?
 "$LAKEFEED_PYVENV/bin/python" -m pytest -q python/tests || status=$?
+# The Node package: its native module built by cargo into the same target directory, then `node --test`.
+bash node/build.sh || status=$?
+(cd node && node --test test/) || status=$?
 exit $status
