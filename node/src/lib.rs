@@ -55,7 +55,9 @@ impl NativeClient {
     #[napi(factory, catch_unwind)]
     pub async fn local(location: String, storage_options: Option<String>) -> napi::Result<Self> {
         let options = match storage_options {
-            Some(s) => serde_json::from_str(&s).map_err(|e| bad_input(format!("storageOptions: {e}")))?,
+            Some(s) => {
+                serde_json::from_str(&s).map_err(|e| bad_input(format!("storageOptions: {e}")))?
+            }
             None => Default::default(),
         };
         let target = Target::lance(location).with_storage_options(options);
@@ -65,8 +67,13 @@ impl NativeClient {
 
     /// One workspace of a service (the seed's API or `lakefeed serve`) with a JWT.
     #[napi(factory, catch_unwind)]
-    pub async fn managed(token: String, workspace: String, api_url: Option<String>) -> napi::Result<Self> {
-        let inner = off_loop(move || Client::managed(&token, &workspace, api_url.as_deref())).await?;
+    pub async fn managed(
+        token: String,
+        workspace: String,
+        api_url: Option<String>,
+    ) -> napi::Result<Self> {
+        let inner =
+            off_loop(move || Client::managed(&token, &workspace, api_url.as_deref())).await?;
         Ok(Self { inner })
     }
 
@@ -200,7 +207,8 @@ fn ingest_job(mut spec: Map<String, Value>) -> napi::Result<(IngestData, IngestO
             .into_iter()
             .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
             .collect();
-        opts.schema = parse_hints(pairs.iter().map(|(c, t)| (c.as_str(), t.as_str()))).map_err(to_js)?;
+        opts.schema =
+            parse_hints(pairs.iter().map(|(c, t)| (c.as_str(), t.as_str()))).map_err(to_js)?;
     }
     if let Some(v) = spec.remove("index") {
         opts.index = serde_json::from_value(v).map_err(|e| bad_input(format!("index: {e}")))?;
@@ -213,14 +221,21 @@ fn ingest_job(mut spec: Map<String, Value>) -> napi::Result<(IngestData, IngestO
             "append" => WriteMode::Append,
             "overwrite" => WriteMode::Overwrite,
             "upsert" => WriteMode::Upsert,
-            other => return Err(bad_input(format!("mode '{other}': use append, overwrite or upsert"))),
+            other => {
+                return Err(bad_input(format!(
+                    "mode '{other}': use append, overwrite or upsert"
+                )));
+            }
         };
     }
     if let Some(Value::Bool(t)) = spec.remove("thumbnails") {
         opts.thumbnails = t;
     }
     let mut chunking = Map::new();
-    for (js, opt) in [("chunkSize", "chunk_size"), ("chunkOverlap", "chunk_overlap")] {
+    for (js, opt) in [
+        ("chunkSize", "chunk_size"),
+        ("chunkOverlap", "chunk_overlap"),
+    ] {
         if let Some(v) = spec.remove(js).filter(|v| !v.is_null()) {
             chunking.insert(opt.to_string(), v);
         }
