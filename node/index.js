@@ -7,11 +7,17 @@
 const path = require('node:path');
 const { tableFromIPC } = require('apache-arrow');
 const errors = require('./errors');
+const { ColumnEncoder } = require('./columns');
 
 const { call, IngestError } = errors;
 const native = require(process.env.LAKEFEED_NATIVE_PATH || path.join(__dirname, 'lakefeed.linux-x64-gnu.node'));
 
 const DEFAULT_STORE = './lakefeed-data';
+
+/** Whether `format` is a custom format object (the SDK's Format interface: `normalize()` and friends). */
+function isCustom(format) {
+  return format !== null && typeof format === 'object' && typeof format.normalize === 'function';
+}
 
 /** The seed's `data` and options as the native ingest spec. */
 function ingestSpec(data, options = {}) {
@@ -21,6 +27,13 @@ function ingestSpec(data, options = {}) {
   }
   const format = options.format;
   if (format !== undefined && format !== null) {
+    if (isCustom(format)) {
+      // A custom format: its rows are pushed from JavaScript; its schema hints and IMAGE columns go along.
+      const hints = { ...(typeof format.pgSchema === 'function' ? format.pgSchema() : {}), ...(spec.schema || {}) };
+      for (const col of typeof format.imageColumns === 'function' ? format.imageColumns() : []) hints[col] = 'IMAGE';
+      if (Object.keys(hints).length) spec.schema = hints;
+      return spec;
+    }
     if (typeof format === 'string') {
       spec.format = format;
       spec.options = options.formatOptions || {};
@@ -52,6 +65,22 @@ function ingestSpec(data, options = {}) {
   }
   spec.columns = data;
   return spec;
+}
+
+/** Feeds a custom format's `normalize()` (an iterable or async iterable of column objects) to a running ingest;
+ * an exception it throws fails the ingest with its message. */
+async function pushRows(run, format) {
+  const encoder = new ColumnEncoder();
+  try {
+    for await (const columns of format.normalize()) {
+      const ipc = encoder.encode(columns);
+      if (ipc) await call(run.push(ipc));
+    }
+  } catch (err) {
+    await call(run.abort(`the format's normalize() failed: ${err && err.message ? err.message : String(err)}`));
+    await call(run.finish()).catch(() => {});
+    throw new IngestError(`the format's normalize() failed: ${err && err.message ? err.message : String(err)}`, { cause: err });
+  }
 }
 
 /** The fluent query builder: `client.table(t).select(...).where(...).orderBy(...).limit(n).offset(n).execute()`. */
@@ -165,8 +194,28 @@ class ManagedClient {
   async ingest(tableName, data, options = {}) {
     const spec = ingestSpec(data, options);
     const client = await this._native();
-    const out = JSON.parse(await call(client.ingest(tableName, JSON.stringify(spec))));
-    return out;
+    const custom = isCustom(options.format);
+    let run;
+    try {
+      run = client.ingest(tableName, JSON.stringify(spec), custom);
+    } catch (err) {
+      throw errors.fromNative(err);
+    }
+    const onProgress = options.onProgress;
+    let last = -1;
+    const report = () => {
+      const n = run.written();
+      if (n !== last) { last = n; onProgress(n, null); }
+    };
+    const timer = typeof onProgress === 'function' ? setInterval(report, 50) : null;
+    try {
+      if (custom) await pushRows(run, options.format);
+      const out = JSON.parse(await call(run.finish()));
+      if (timer) report();
+      return out;
+    } finally {
+      if (timer) clearInterval(timer);
+    }
   }
 
   /** Runs SQL with `$1..$n` parameters: the rows as plain objects. */

@@ -8,12 +8,15 @@
 
 use std::sync::{Arc, Mutex};
 
+mod stream;
+
 use lakefeed::{Client, IngestData, IngestOptions, Target, WriteMode};
 use lakefeed_core::Batches;
 use lakefeed_core::schema::parse_hints;
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 use serde_json::{Map, Value, json};
+use stream::NativeIngest;
 
 /// A lakefeed error as the JavaScript layer reads it.
 fn to_js(e: lakefeed::Error) -> napi::Error {
@@ -36,7 +39,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> lakefeed::Result<T> + Send + 'static,
 {
-    napi::tokio::task::spawn_blocking(f)
+    napi::bindgen_prelude::spawn_blocking(f)
         .await
         .map_err(|e| bad_input(format!("a lakefeed task failed: {e}")))?
         .map_err(to_js)
@@ -77,16 +80,25 @@ impl NativeClient {
         Ok(Self { inner })
     }
 
-    /// Ingests what the JSON `spec` says (see `ingestSpec` in index.js); resolves to the result as JSON
-    /// (`table_name`, `row_count`, `dataset_path`, `report`).
+    /// Starts ingesting what the JSON `spec` says (see `ingestSpec` in index.js) in the background; the
+    /// handle's `finish()` resolves to the result as JSON (`table_name`, `row_count`, `dataset_path`, `report`).
+    /// With `pushed`, the rows come from the handle's `push()` (a custom format) and `spec` holds options only.
     #[napi(catch_unwind)]
-    pub async fn ingest(&self, table: String, spec: String) -> napi::Result<String> {
+    pub fn ingest(&self, table: String, spec: String, pushed: bool) -> napi::Result<NativeIngest> {
         let spec: Map<String, Value> =
             serde_json::from_str(&spec).map_err(|e| bad_input(format!("ingest options: {e}")))?;
-        let (data, opts) = ingest_job(spec)?;
         let client = self.inner.clone();
-        let result = off_loop(move || client.ingest(&table, data, &opts)).await?;
-        serde_json::to_string(&result).map_err(|e| bad_input(e.to_string()))
+        if pushed {
+            let (_, opts) = ingest_job(spec, true)?;
+            return Ok(NativeIngest::pushed(client, table, opts));
+        }
+        let (data, opts) = ingest_job(spec, false)?;
+        Ok(NativeIngest::start(
+            client,
+            table,
+            data.unwrap_or(IngestData::Batches(Vec::new())),
+            opts,
+        ))
     }
 
     /// Runs SQL with `$n` parameters (a JSON array); resolves to the rows as a JSON array of objects.
@@ -200,7 +212,10 @@ fn ipc(batch: &arrow::array::RecordBatch) -> lakefeed::Result<Vec<u8>> {
 /// The data and options an ingest `spec` names: `format` + `options` (a registered format), `paths` (files by
 /// kind), `huggingface` (a dataset name), or `columns` (column data); `schema`, `index`, `mode`, `key`,
 /// `thumbnails`, `chunkSize`, `chunkOverlap`.
-fn ingest_job(mut spec: Map<String, Value>) -> napi::Result<(IngestData, IngestOptions)> {
+fn ingest_job(
+    mut spec: Map<String, Value>,
+    options_only: bool,
+) -> napi::Result<(Option<IngestData>, IngestOptions)> {
     let mut opts = IngestOptions::default();
     if let Some(Value::Object(schema)) = spec.remove("schema") {
         let pairs: Vec<(String, String)> = schema
@@ -240,6 +255,9 @@ fn ingest_job(mut spec: Map<String, Value>) -> napi::Result<(IngestData, IngestO
             chunking.insert(opt.to_string(), v);
         }
     }
+    if options_only {
+        return Ok((None, opts));
+    }
     let data = if let Some(Value::String(name)) = spec.remove("format") {
         let mut options = match spec.remove("options") {
             Some(Value::Object(o)) => o,
@@ -269,5 +287,5 @@ fn ingest_job(mut spec: Map<String, Value>) -> napi::Result<(IngestData, IngestO
             "ingest needs data (column arrays, FILE paths or {_huggingface}) or a format",
         ));
     };
-    Ok((data, opts))
+    Ok((Some(data), opts))
 }
