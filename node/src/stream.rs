@@ -132,7 +132,7 @@ impl NativeIngest {
     }
 
     /// Rows committed so far.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn written(&self) -> f64 {
         self.written.load(Ordering::Relaxed) as f64
     }
