@@ -9,7 +9,7 @@ bash scripts/setup.sh
 pip_needed=$("$LAKEFEED_PYTHON" -c "import PIL, pycocotools, pypdfium2, lancedb, pyarrow" 2>&1 || true)
 [ -z "$pip_needed" ] || { echo "baseline packages missing: $pip_needed" >&2; exit 1; }
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(thumbnails masks text pdf video store lerobot service object_store python)
+[ ${#benches[@]} -gt 0 ] || benches=(thumbnails masks text pdf video store lerobot service object_store python node)
 for b in "${benches[@]}"; do
   echo "## $b ($(date -u +%F), $(nproc) cores)"
   if [ "$b" = python ]; then
@@ -20,6 +20,14 @@ for b in "${benches[@]}"; do
     VIRTUAL_ENV="$LAKEFEED_PYVENV" "$LAKEFEED_PYVENV/bin/maturin" develop -q -m python/Cargo.toml
     "$LAKEFEED_PYVENV/bin/python" -W ignore benches/py/python_package.py "$CARGO_TARGET_DIR/debug/lakefeed" \
       ../shared/fixtures a b c d ${PYTHON_BENCH_ARGS:-}
+    continue
+  fi
+  if [ "$b" = node ]; then
+    # The Node package (issue 22) against the CLI and the Rust client (through the Python package).
+    cargo build --bin lakefeed
+    bash node/build.sh
+    VIRTUAL_ENV="$LAKEFEED_PYVENV" "$LAKEFEED_PYVENV/bin/maturin" develop -q -m python/Cargo.toml
+    node benches/node/ingest.mjs "$CARGO_TARGET_DIR/debug/lakefeed" ../shared/fixtures 5
     continue
   fi
   cargo bench --profile dev --bench "$b" -- 2>/dev/null
