@@ -29,7 +29,8 @@ function ingestSpec(data, options = {}) {
   if (format !== undefined && format !== null) {
     if (isCustom(format)) {
       // A custom format: its rows are pushed from JavaScript; its schema hints and IMAGE columns go along.
-      const hints = { ...(typeof format.pgSchema === 'function' ? format.pgSchema() : {}), ...(spec.schema || {}) };
+      const declared = (fn) => (typeof format[fn] === 'function' ? format[fn]() || {} : {});
+      const hints = { ...declared('schema'), ...declared('pgSchema'), ...(spec.schema || {}) };
       for (const col of typeof format.imageColumns === 'function' ? format.imageColumns() : []) hints[col] = 'IMAGE';
       if (Object.keys(hints).length) spec.schema = hints;
       return spec;

@@ -19,6 +19,7 @@ test('a custom format with an IMAGE column gets thumbnails', async () => {
       yield { id: ['a', 'b'], image: [png, jpg], score: [0.5, 1.5] };
       yield { id: ['c'], image: [png], score: [2] };
     },
+    schema: () => ({ score: 'FLOAT64' }),
     pgSchema: () => ({ id: 'TEXT' }),
     imageColumns: () => ['image'],
   };
