@@ -92,9 +92,7 @@ impl Store {
         schema: SchemaRef,
         spec: WriteSpec,
     ) -> Result<BlockingWriter> {
-        let table = table.to_string();
-        let inner = self.call(|s| async move { s.writer(&table, schema, spec).await })?;
-        Ok(BlockingWriter { inner: Some(inner) })
+        self.open_writer(table, schema, spec, false)
     }
 
     /// A writer staging rows uncommitted for [`Store::commit_staged`] (see [`TableStore::stage_writer`]).
@@ -104,8 +102,24 @@ impl Store {
         schema: SchemaRef,
         spec: WriteSpec,
     ) -> Result<BlockingWriter> {
+        self.open_writer(table, schema, spec, true)
+    }
+
+    fn open_writer(
+        &self,
+        table: &str,
+        schema: SchemaRef,
+        spec: WriteSpec,
+        staged: bool,
+    ) -> Result<BlockingWriter> {
         let table = table.to_string();
-        let inner = self.call(|s| async move { s.stage_writer(&table, schema, spec).await })?;
+        let inner = self.call(|s| async move {
+            if staged {
+                s.stage_writer(&table, schema, spec).await
+            } else {
+                s.writer(&table, schema, spec).await
+            }
+        })?;
         Ok(BlockingWriter { inner: Some(inner) })
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::process::{Command, Output, Stdio};
 
 use crate::common::s3::{S3, s3};
-use crate::common::{fixtures, tmp, write};
+use crate::common::{fixtures, sorted_values, tmp, values_sql, write};
 
 fn run(mut c: Command) -> Output {
     c.output().expect("running lakefeed")
@@ -24,14 +24,8 @@ pub fn cli(s3: &S3, store: &str, args: &[&str]) -> Command {
 
 /// The sorted values of `col` in `table`, read through the CLI.
 pub fn values(s3: &S3, store: &str, table: &str, col: &str) -> Vec<String> {
-    let sql = format!("SELECT CAST({col} AS VARCHAR) AS k FROM \"{table}\" ORDER BY k");
-    let out = ok(cli(s3, store, &["query", &sql, "--output", "json"]));
-    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
-    v.as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| r["k"].as_str().unwrap_or_default().to_string())
-        .collect()
+    let sql = values_sql(table, col);
+    sorted_values(&ok(cli(s3, store, &["query", &sql, "--output", "json"])))
 }
 
 fn count(s3: &S3, store: &str, table: &str) -> usize {
@@ -153,6 +147,21 @@ fn race(s3: &S3, store: &str, n: usize, args: impl Fn(usize) -> Vec<String>) {
     }
 }
 
+/// Four JSONL files `{prefix}{i}.jsonl`, the i-th with rows `{"id": k, "w": i}` for each k of `ids(i)`.
+fn writers(dir: &std::path::Path, prefix: &str, ids: impl Fn(usize) -> Vec<usize>) -> Vec<String> {
+    (0..4)
+        .map(|i| {
+            let body: String = ids(i)
+                .into_iter()
+                .map(|k| format!("{{\"id\": {k}, \"w\": {i}}}\n"))
+                .collect();
+            write(dir, &format!("{prefix}{i}.jsonl"), &body)
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
 #[test]
 fn racing_creators_and_keyed_writers_lose_no_row_and_duplicate_no_key() {
     let s3 = s3();
@@ -160,16 +169,7 @@ fn racing_creators_and_keyed_writers_lose_no_row_and_duplicate_no_key() {
     let local = d.path().join("local").to_string_lossy().into_owned();
     for store in [s3.store("race"), local] {
         // Four processes each create the same new table with their own rows: none replaces another's table.
-        let files: Vec<String> = (0..4)
-            .map(|i| {
-                let body: String = (0..50)
-                    .map(|j| format!("{{\"id\": {}, \"w\": {i}}}\n", i * 1000 + j))
-                    .collect();
-                write(d.path(), &format!("w{i}.jsonl"), &body)
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
+        let files = writers(d.path(), "w", |i| (i * 1000..i * 1000 + 50).collect());
         race(s3, &store, 4, |i| {
             vec![
                 "ingest".into(),
@@ -181,16 +181,7 @@ fn racing_creators_and_keyed_writers_lose_no_row_and_duplicate_no_key() {
         assert_eq!(count(s3, &store, "fresh"), 200, "{store}");
 
         // Four keyed writers with overlapping keys: every key once.
-        let overlap: Vec<String> = (0..4)
-            .map(|i| {
-                let body: String = (0..60)
-                    .map(|j| format!("{{\"id\": {}, \"w\": {i}}}\n", i * 20 + j))
-                    .collect();
-                write(d.path(), &format!("o{i}.jsonl"), &body)
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
+        let overlap = writers(d.path(), "o", |i| (i * 20..i * 20 + 60).collect());
         race(s3, &store, 4, |i| {
             [
                 "ingest",

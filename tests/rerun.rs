@@ -11,25 +11,12 @@ use lakefeed::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use lakefeed::arrow::datatypes::{DataType, Field, Schema};
 use lakefeed::{Client, IngestData, IngestOptions, WriteMode};
 
-use crate::common::{count, lakefeed, ok, repo, stderr, stdout, tmp};
+use crate::common::{count, lakefeed, ok, repo, sorted_values, stderr, stdout, tmp, values_sql};
 
 /// The sorted values of one column, read through the CLI.
 fn ids(store: &Path, table: &str, col: &str) -> Vec<String> {
-    let out = ok(lakefeed(
-        store,
-        &[
-            "query",
-            &format!("SELECT CAST({col} AS VARCHAR) AS k FROM \"{table}\" ORDER BY k"),
-            "--output",
-            "json",
-        ],
-    ));
-    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
-    v.as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| r["k"].as_str().unwrap_or_default().to_string())
-        .collect()
+    let sql = values_sql(table, col);
+    sorted_values(&ok(lakefeed(store, &["query", &sql, "--output", "json"])))
 }
 
 fn fixtures_manifest() -> String {

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,4 +43,18 @@ export async function serve() {
   });
   const url = line.replace('listening on ', '').trim();
   return { url, stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }) };
+}
+
+let workspaces = 0;
+
+/** Starts one `lakefeed serve` for the calling test file, and returns the two kinds of client its tests run
+ * against: a fresh local store, or a fresh workspace of that server. */
+export function clientKinds(ManagedClient) {
+  let server;
+  before(async () => { server = await serve(); });
+  after(async () => { await server.stop(); });
+  return {
+    local: () => new ManagedClient({ store: tmp() }),
+    serve: () => new ManagedClient({ token: token(), workspaceId: `ws${workspaces++}`, apiUrl: server.url }),
+  };
 }

@@ -2,23 +2,15 @@
 // changed, against the local store and against `lakefeed serve`.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import lakefeed from '../index.js';
-import { ROOT, serve, tmp, token } from './helpers.mjs';
+import { ROOT, clientKinds } from './helpers.mjs';
 
 const { ManagedClient } = lakefeed;
 const FILES = path.join(ROOT, 'examples', 'files');
 
-let server;
-before(async () => { server = await serve(); });
-after(async () => { await server.stop(); });
-
-let ws = 0;
-const kinds = {
-  local: () => new ManagedClient({ store: tmp() }),
-  serve: () => new ManagedClient({ token: token(), workspaceId: `ws${ws++}`, apiUrl: server.url }),
-};
+const kinds = clientKinds(ManagedClient);
 
 for (const [kind, make] of Object.entries(kinds)) {
   describe(`quick reference (${kind})`, () => {

@@ -3,24 +3,16 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import lakefeed from '../index.js';
-import { ROOT, serve, tmp, token } from './helpers.mjs';
+import { ROOT, clientKinds } from './helpers.mjs';
 
 const { ManagedClient, TableError } = lakefeed;
 const FIXTURES = path.join(ROOT, '..', 'shared', 'fixtures');
 const FILES = path.join(ROOT, 'examples', 'files');
 
-let server;
-before(async () => { server = await serve(); });
-after(async () => { await server.stop(); });
-
-let ws = 100;
-const kinds = {
-  local: () => new ManagedClient({ store: tmp() }),
-  serve: () => new ManagedClient({ token: token(), workspaceId: `ws${ws++}`, apiUrl: server.url }),
-};
+const kinds = clientKinds(ManagedClient);
 
 for (const [kind, make] of Object.entries(kinds)) {
   describe(`seed examples (${kind})`, () => {

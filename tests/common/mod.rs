@@ -118,6 +118,21 @@ pub fn python() -> PathBuf {
     }
 }
 
+/// The query listing one column's values as text, sorted (for [`sorted_values`]).
+pub fn values_sql(table: &str, col: &str) -> String {
+    format!("SELECT CAST({col} AS VARCHAR) AS k FROM \"{table}\" ORDER BY k")
+}
+
+/// The values a [`values_sql`] query printed with `--output json`.
+pub fn sorted_values(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("json");
+    v.as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["k"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// Counts rows with `SELECT count(*)` through the CLI.
 pub fn count(store: &Path, table: &str) -> i64 {
     let out = ok(lakefeed(
