@@ -81,6 +81,12 @@ pub enum Command {
     ManifestSchema,
     /// Serve the managed REST API over the store (`--store` is the root of `{org}/{workspace}` stores).
     Serve(ServeArgs),
+    /// Browse the store's tables in a web viewer on loopback (prints its address).
+    View {
+        /// Address to listen on, a loopback one (port 0 picks one).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+    },
     /// Print a token `serve --jwt-secret` accepts (HS256; set it as DEEPLAKE_API_KEY for clients).
     Token(TokenArgs),
     /// Ingest files (PATH…), a records file (--rows) or any registered format (--format) into TABLE.

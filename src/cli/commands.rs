@@ -30,14 +30,23 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     let client = || Client::open(&target(None));
     match cli.command {
-        Command::Serve(_) if api_url.is_some() => {
-            bail!("serve runs a service; drop --api-url (and DEEPLAKE_API_URL) to serve")
+        Command::Serve(_) | Command::View { .. } if api_url.is_some() => {
+            bail!("serve and view work on a store; drop --api-url (and DEEPLAKE_API_URL)")
         }
         Command::Formats { name } => list_formats(name.as_deref()),
         Command::Serve(args) => serve(
             Location::new(&store_location(store, None), options.clone())?,
             args,
         ),
+        Command::View { listen } => {
+            let store = Location::new(&store_location(store, None), options.clone())?;
+            server::view(store, listen, |addr| {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "viewer on http://{addr}/view/");
+                let _ = out.flush();
+            })?;
+            Ok(())
+        }
         Command::Token(args) => {
             let token =
                 server::auth::sign(&args.jwt_secret, &args.org, &args.workspaces, args.hours)?;

@@ -9,7 +9,8 @@
 //! requests in flight finish.
 //!
 //! The parts: [`auth`] (tokens), `error` (error answers), `extract` (the caller, workspace, table and bodies a
-//! handler takes), `seed_api` and `arrow_api` (handlers), `router` (merges their routes, logs requests).
+//! handler takes), `seed_api` and `arrow_api` (handlers), `router` (merges their routes, logs requests), and
+//! [`viewer`], the web app to browse the tables (also served alone by [`view`]).
 
 mod arrow_api;
 pub mod auth;
@@ -18,6 +19,7 @@ mod extract;
 mod router;
 mod seed_api;
 mod state;
+pub mod viewer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,6 +30,7 @@ use lakefeed_core::{Error, Result};
 use crate::store::Location;
 
 pub use auth::{Caller, Verifier};
+pub use viewer::view;
 use state::AppState;
 
 /// How the server runs.
@@ -86,7 +89,7 @@ pub fn serve(config: ServeConfig, on_listening: impl FnOnce(SocketAddr) + Send) 
     })
 }
 
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

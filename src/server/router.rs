@@ -1,4 +1,4 @@
-//! The router: the seed's routes and the Arrow routes merged, each request logged with its id.
+//! The router: the seed's routes, the Arrow routes and the viewer merged, each request logged with its id.
 
 use std::time::Instant;
 
@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::MethodFilter;
 
 use super::state::Shared;
-use super::{arrow_api, error, seed_api};
+use super::{arrow_api, error, seed_api, viewer};
 use crate::wire::routes::{Endpoint, Method};
 
 /// Every route, with the body limit and the request log.
@@ -19,9 +19,10 @@ pub(super) fn router(state: Shared) -> Router {
     let limit = state.config.max_body_bytes;
     seed_api::routes()
         .merge(arrow_api::routes())
+        .with_state(state.clone())
+        .merge(viewer::router(viewer::Viewer::service(state)))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(log_requests))
-        .with_state(state)
 }
 
 /// Adds a handler at an endpoint of the wire contract: its path pattern and its method, named once.
@@ -52,7 +53,7 @@ impl Endpoints for Router<Shared> {
 
 /// One log line per request, with its id, status and time; the id is also the `x-request-id` header and goes
 /// into error bodies.
-async fn log_requests(req: Request, next: Next) -> Response {
+pub(super) async fn log_requests(req: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let started = Instant::now();

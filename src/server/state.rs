@@ -13,8 +13,8 @@ use crate::store::LanceStore;
 /// The server's state, shared by every request.
 pub(super) struct AppState {
     pub config: ServeConfig,
-    /// Open backends by (org, workspace).
-    backends: Mutex<HashMap<(String, String), Backend>>,
+    /// Open backends (and the store under each) by (org, workspace).
+    backends: Mutex<HashMap<(String, String), (Backend, LanceStore)>>,
 }
 
 /// The state as handlers hold it.
@@ -31,6 +31,11 @@ impl AppState {
     /// The backend of `caller`'s org and workspace `ws` (opened, and created, on first use). Its engine stops a
     /// result past the server's row limit.
     pub async fn backend(&self, caller: &Caller, ws: &str) -> Result<Backend> {
+        Ok(self.workspace(caller, ws).await?.0)
+    }
+
+    /// [`Self::backend`] and the Lance store under it.
+    pub async fn workspace(&self, caller: &Caller, ws: &str) -> Result<(Backend, LanceStore)> {
         let key = (caller.org.clone(), ws.to_string());
         if let Some(b) = self.lock().get(&key) {
             return Ok(b.clone());
@@ -42,13 +47,14 @@ impl AppState {
             .map_err(|_| Error::Workspace(format!("invalid workspace name '{ws}'")))?;
         let loc = self.config.root.join(&caller.org)?.join(ws)?;
         let lance = LanceStore::at(loc).await?;
-        let backend =
-            Backend::sql(SqlEngine::new(lance).with_max_result_rows(self.config.max_result_rows));
+        let backend = Backend::sql(
+            SqlEngine::new(lance.clone()).with_max_result_rows(self.config.max_result_rows),
+        );
         // Two first requests may both open it: the first one stored wins.
-        Ok(self.lock().entry(key).or_insert(backend).clone())
+        Ok(self.lock().entry(key).or_insert((backend, lance)).clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Backend>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (Backend, LanceStore)>> {
         self.backends.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

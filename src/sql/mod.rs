@@ -181,6 +181,9 @@ impl Session {
             }
         };
         let state = self.ctx.state();
+        // `_rowid` (Lance's id of a row) is a column only of statements that name it, so `SELECT *` stays the
+        // table's own columns.
+        let names_row_id = mentions_row_id(&stmt);
         for table_ref in state
             .resolve_table_references(&stmt)
             .map_err(df_error("cannot read the table names"))?
@@ -196,9 +199,14 @@ impl Session {
                 .execute()
                 .await
                 .map_err(|e| crate::store::lance_error::from_lance(&name, "open", e))?;
-            let adapter = BaseTableAdapter::try_new(table.base_table().clone())
+            let mut adapter = BaseTableAdapter::try_new(table.base_table().clone())
                 .await
                 .map_err(|e| crate::store::lance_error::from_lance(&name, "open", e))?;
+            if names_row_id {
+                adapter = adapter
+                    .with_system_columns(&[ROW_ID])
+                    .map_err(|e| crate::store::lance_error::from_lance(&name, "open", e))?;
+            }
             self.ctx
                 .register_table(table_ref, Arc::new(adapter))
                 .map_err(df_error("cannot register a table"))?;
@@ -267,4 +275,19 @@ fn create_index_target(ci: &CreateIndex) -> Result<Statement> {
 
 fn unquote(s: &str) -> String {
     s.trim_matches('"').to_string()
+}
+
+/// The system column a statement may select or filter on: a row's id in its table.
+const ROW_ID: &str = "_rowid";
+
+/// Whether a statement names [`ROW_ID`] (as a word of its text; a literal holding it only costs `SELECT *` one
+/// more column).
+fn mentions_row_id(stmt: &DfStatement) -> bool {
+    let text = stmt.to_string().to_ascii_lowercase();
+    text.match_indices(ROW_ID).any(|(i, _)| {
+        let after = text[i + ROW_ID.len()..].chars().next();
+        let before = text[..i].chars().next_back();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
 }

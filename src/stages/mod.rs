@@ -1,6 +1,7 @@
 //! The side stages lakefeed ships. The pipeline runs whatever list it is given; [`default_stages`] is
 //! the list an ingest gets unless it says otherwise.
 
+mod keys;
 #[cfg(feature = "media")]
 mod thumbnail;
 
@@ -8,8 +9,9 @@ use std::sync::Arc;
 
 use lakefeed_core::SideStage;
 
+pub use keys::{THUMBNAILS_TABLE, thumbnail_keys};
 #[cfg(feature = "media")]
-pub use thumbnail::{THUMBNAILS_TABLE, ThumbnailStage, thumbnails_schema};
+pub use thumbnail::{ThumbnailStage, thumbnails_schema};
 
 /// The stages of an ingest: thumbnails of IMAGE columns when `thumbnails` is on (and the build has the `media`
 /// feature, whose JPEG codec makes them; without it a warning says none are made).

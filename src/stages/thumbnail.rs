@@ -8,13 +8,11 @@ use arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, RecordBatch, StringB
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use rayon::prelude::*;
 
-use lakefeed_core::ids::{IdSpace, stable_id};
 use lakefeed_core::stage::sql_literal;
 use lakefeed_core::{IngestContext, LogicalType, Result, SideStage};
 use lakefeed_formats::media::{BOXES, Thumb, thumbnails};
 
-/// The shared table thumbnails go to.
-pub const THUMBNAILS_TABLE: &str = "thumbnails";
+use super::keys::{THUMBNAILS_TABLE, thumbnail_keys};
 
 /// The schema of the `thumbnails` table.
 pub fn thumbnails_schema() -> SchemaRef {
@@ -62,7 +60,7 @@ impl SideStage for ThumbnailStage {
         columns: &[String],
         ctx: &IngestContext,
     ) -> Result<Option<RecordBatch>> {
-        let ids = row_ids(batch);
+        let ids = thumbnail_keys(batch);
         let mut made: Vec<(usize, &str, Vec<Thumb>)> = Vec::new();
         for col_name in columns {
             let Some(col) = batch.column_by_name(col_name) else {
@@ -115,40 +113,6 @@ impl SideStage for ThumbnailStage {
         ];
         Ok(Some(RecordBatch::try_new(thumbnails_schema(), cols)?))
     }
-}
-
-/// The ids thumbnails are keyed by: the row's `id` when the table has one, else a UUIDv5 of the row's binary
-/// values, so it stays the same across re-runs.
-fn row_ids(batch: &RecordBatch) -> Vec<String> {
-    if let Some(id) = batch
-        .column_by_name("id")
-        .and_then(|c| c.as_string_opt::<i32>())
-    {
-        return (0..batch.num_rows())
-            .map(|i| {
-                if id.is_null(i) {
-                    String::new()
-                } else {
-                    id.value(i).to_string()
-                }
-            })
-            .collect();
-    }
-    (0..batch.num_rows())
-        .map(|i| {
-            let key: Vec<u8> = batch
-                .columns()
-                .iter()
-                .filter_map(|c| {
-                    c.as_binary_opt::<i32>()
-                        .filter(|b| !b.is_null(i))
-                        .map(|b| b.value(i).to_vec())
-                })
-                .flatten()
-                .collect();
-            stable_id(IdSpace::ROW_BYTES, &key)
-        })
-        .collect()
 }
 
 fn binary_values(col: &ArrayRef) -> Option<Vec<Option<&[u8]>>> {

@@ -28,6 +28,8 @@ const REFINE: u32 = 10;
 const NPROBES: usize = 32;
 /// Hybrid: each leg's pool of candidates, per row wanted.
 const HYBRID_POOL: usize = 4;
+/// Lance's row id column.
+const ROW_ID: &str = "_rowid";
 /// Hybrid: full-text matches whose scores are known (a candidate of the vector leg beyond them counts 0).
 const HYBRID_SCORED: usize = 1000;
 
@@ -101,8 +103,8 @@ impl TableProvider for SearchProvider {
 impl SearchProvider {
     async fn candidates(&self) -> Result<Vec<RecordBatch>> {
         let batches = match &self.search {
-            Search::Vector(v) => self.vector_rows(v, self.k, false).await?,
-            Search::Text(t) => self.text_rows(t, self.k, self.k, false).await?,
+            Search::Vector(v) => self.vector_rows(v, self.k, self.row_id()).await?,
+            Search::Text(t) => self.text_rows(t, self.k, self.k, self.row_id()).await?,
             Search::Hybrid(v, t) => {
                 let pool = self.k * HYBRID_POOL;
                 let mut rows = self.vector_rows(v, pool, true).await?;
@@ -120,11 +122,17 @@ impl SearchProvider {
         |e| crate::store::lance_error::from_lance(self.table.name(), "search", e)
     }
 
+    /// Whether the statement selects `_rowid` (Lance adds it when asked, it is not selected by name).
+    fn row_id(&self) -> bool {
+        self.schema.column_with_name(ROW_ID).is_some()
+    }
+
     fn names(&self, extra: &[&str]) -> Vec<String> {
         self.schema
             .fields()
             .iter()
             .map(|f| f.name().clone())
+            .filter(|n| n != ROW_ID)
             .chain(extra.iter().map(|s| s.to_string()))
             .collect()
     }

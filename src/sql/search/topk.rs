@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, ScalarValue};
 use datafusion::datasource::provider_as_source;
@@ -94,6 +94,8 @@ pub async fn rewrite(plan: LogicalPlan, conn: &lancedb::Connection) -> Result<Lo
         Search::Vector(_) => None,
     }
     .map(|(name, f)| (name, Arc::new(ScalarUDF::from(f))));
+    // A statement that selects `_rowid` scans it too (see `mentions_row_id`).
+    let schema = with_row_id(schema, &plan, &found.table);
     let provider = Arc::new(SearchProvider {
         store: conn.uri().to_string(),
         table,
@@ -297,5 +299,28 @@ fn text_leg(e: &Expr, name: &str) -> Option<TextLeg> {
             scores: TextScores::default(),
         }),
         _ => None,
+    }
+}
+
+/// `schema` with the `_rowid` field appended when the plan's scan of `table` has it.
+fn with_row_id(schema: SchemaRef, plan: &LogicalPlan, table: &str) -> SchemaRef {
+    let mut field = None;
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node
+            && scan.table_name.table() == table
+            && let Ok(f) = scan.source.schema().field_with_name("_rowid")
+        {
+            field = Some(f.clone());
+            return Ok(TreeNodeRecursion::Stop);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    match field {
+        Some(f) if schema.column_with_name("_rowid").is_none() => {
+            let mut fields = schema.fields().to_vec();
+            fields.push(Arc::new(f));
+            Arc::new(arrow::datatypes::Schema::new_with_metadata(fields, schema.metadata().clone()))
+        }
+        _ => schema,
     }
 }
