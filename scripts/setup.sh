@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libavfilter-dev libavdevice-dev ffmpeg
   libturbojpeg0-dev poppler-utils ca-certificates
   python3-venv python3-torch
+  chromium
 )
 
 missing=()
@@ -54,14 +55,17 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "${PYVENV_PACKAGES[*]}" ]; then
   echo "${PYVENV_PACKAGES[*]}" > "$STAMP"
 fi
 
-# The Node package's dependencies (apache-arrow), from its lock file.
+# npm dependencies from their lock files: the Node package's (apache-arrow) and the viewer tests' (playwright-core,
+# which drives Debian's chromium above; it never downloads a browser).
 if command -v npm >/dev/null; then
-  NODE_STAMP="$(dirname "$0")/../node/node_modules/.lakefeed-lock"
-  if [ ! -f "$NODE_STAMP" ] || ! cmp -s "$NODE_STAMP" "$(dirname "$0")/../node/package-lock.json"; then
-    echo "setup: installing the Node package's dependencies" >&2
-    (cd "$(dirname "$0")/../node" && npm ci --no-audit --no-fund --loglevel=error >&2)
-    cp "$(dirname "$0")/../node/package-lock.json" "$NODE_STAMP"
-  fi
+  for dir in node viewer; do
+    NODE_STAMP="$(dirname "$0")/../$dir/node_modules/.lakefeed-lock"
+    if [ ! -f "$NODE_STAMP" ] || ! cmp -s "$NODE_STAMP" "$(dirname "$0")/../$dir/package-lock.json"; then
+      echo "setup: installing the npm dependencies of $dir/" >&2
+      (cd "$(dirname "$0")/../$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+      cp "$(dirname "$0")/../$dir/package-lock.json" "$NODE_STAMP"
+    fi
+  done
 fi
 
 # PDFium's shared library, as shipped by the pypdfium2 wheel.
