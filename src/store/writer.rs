@@ -297,6 +297,17 @@ impl TableWriter for LanceWriter {
     }
 
     async fn finish(mut self: Box<Self>) -> Result<()> {
+        if self.spec.mode == WriteMode::Append && self.keyed() {
+            // The rows just written may take the table past the size that gets a key index (the thumbnails
+            // table of a large first ingest, whose index the viewer's lookups use too).
+            let done = match self.lancedb.checkout_latest().await {
+                Ok(()) => key_index(&self.lancedb, &self.spec.key[0]).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = done {
+                tracing::warn!(table = self.table, error = %e, "could not bring the key index up to date");
+            }
+        }
         if self.spec.mode != WriteMode::Overwrite {
             return Ok(());
         }

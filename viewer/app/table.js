@@ -61,6 +61,7 @@ export async function tablePage({ ws, table, params, main }) {
       replace(countNode, `${r.rows.length} best`);
       replace(sqlNode, el('details', {}, el('summary', {}, 'SQL'), el('code', {}, r.sql)));
       render(r.rows, true);
+      performance.mark('lakefeed:first-page');
     } catch (err) {
       replace(errorNode, errorBox(err));
     }
