@@ -9,7 +9,7 @@ bash scripts/setup.sh
 pip_needed=$("$LAKEFEED_PYTHON" -c "import PIL, pycocotools, pypdfium2, lancedb, pyarrow" 2>&1 || true)
 [ -z "$pip_needed" ] || { echo "baseline packages missing: $pip_needed" >&2; exit 1; }
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(thumbnails masks text pdf video store lerobot service object_store python node)
+[ ${#benches[@]} -gt 0 ] || benches=(thumbnails masks text pdf video store lerobot service object_store python node viewer)
 for b in "${benches[@]}"; do
   echo "## $b ($(date -u +%F), $(nproc) cores)"
   if [ "$b" = python ]; then
@@ -20,6 +20,18 @@ for b in "${benches[@]}"; do
     VIRTUAL_ENV="$LAKEFEED_PYVENV" "$LAKEFEED_PYVENV/bin/maturin" develop -q -m python/Cargo.toml
     "$LAKEFEED_PYVENV/bin/python" -W ignore benches/py/python_package.py "$CARGO_TARGET_DIR/debug/lakefeed" \
       ../shared/fixtures a b c d ${PYTHON_BENCH_ARGS:-}
+    continue
+  fi
+  if [ "$b" = viewer ]; then
+    # The viewer (issue 23) in Debian's headless Chromium on a 100k-row image table (with its thumbnails and a
+    # full-text index on the captions).
+    cargo build --bin lakefeed
+    dir=$(mktemp -d)
+    "$LAKEFEED_PYTHON" benches/py/viewer_images.py 100000 "$dir/images.parquet"
+    "$CARGO_TARGET_DIR/debug/lakefeed" --store "$dir/store" ingest imgs --rows "$dir/images.parquet" --schema image=IMAGE >&2
+    "$CARGO_TARGET_DIR/debug/lakefeed" --store "$dir/store" index imgs caption >&2
+    node benches/viewer/grid.mjs "$CARGO_TARGET_DIR/debug/lakefeed" "$dir/store" imgs 5
+    rm -rf "$dir"
     continue
   fi
   if [ "$b" = node ]; then

@@ -22,3 +22,5 @@ set -x
   --param '[0.6442, 0.9854, 0.8632, 0.335, -0.3508, -0.8716, -0.9825, -0.6313]'
 "$LF" query "SELECT doc_id, (embedding, text)::deeplake_hybrid_record <#> deeplake_hybrid_record(\$1, 'gripper', 0.7, 0.3) AS score FROM docs ORDER BY score DESC LIMIT 3" \
   --param '[0.6442, 0.9854, 0.8632, 0.335, -0.3508, -0.8716, -0.9825, -0.6313]'
+set +x
+echo "Browse these tables: $LF --store ./lakefeed-data view   (then open http://127.0.0.1:8090/view/)" >&2
